@@ -18,7 +18,7 @@ __all__ = ["random_rotation", "sample_gaussian_manifold", "as_generator"]
 def as_generator(rng) -> np.random.Generator:
     """``np.random.default_rng(rng)``: the one way randomness enters numerics.
 
-    >>> as_generator(0).integers(10) == as_generator(0).integers(10)
+    >>> bool(as_generator(0).integers(10) == as_generator(0).integers(10))
     True
     """
     return np.random.default_rng(rng)
