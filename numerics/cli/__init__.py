@@ -17,6 +17,7 @@ __all__ = ["main", "build_parser"]
 #: subcommand modules, in the order ``--help`` lists them
 COMMAND_MODULES = (
     "theory_cmd",
+    "train_cmd",
 )
 
 
