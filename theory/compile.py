@@ -11,16 +11,39 @@ from __future__ import annotations
 import functools
 
 import sympy as sp
-from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
+from sympy.codegen.cfunctions import expm1, log1p
 
 __all__ = ["compile_expr", "stable_form"]
 
-_STABLE_REWRITES = (expm1_opt, log1p_opt)
+def _expm1_in_sum(expr: sp.Add) -> sp.Expr:
+    # exp(u) - 1 -> expm1(u) and 1 - exp(u) -> -expm1(u); nothing else moves,
+    # so a form chosen for its range (e.g. exp(-2t) rather than exp(2t)) stays.
+    terms = list(expr.args)
+    for one, sign in ((sp.S.NegativeOne, 1), (sp.S.One, -1)):
+        if one not in terms:
+            continue
+        for term in terms:
+            candidate = term if sign == 1 else -term
+            if isinstance(candidate, sp.exp):
+                rest = [u for u in terms if u is not term]
+                rest.remove(one)
+                return sp.Add(sign * expm1(candidate.args[0]), *rest)
+    return expr
+
+
+def _log1p_of_log(expr: sp.log) -> sp.Expr:
+    (arg,) = expr.args
+    if isinstance(arg, sp.Add) and sp.S.One in arg.args:
+        return log1p(arg - 1)
+    return expr
 
 
 @functools.lru_cache(maxsize=None)
 def stable_form(expr: sp.Expr) -> sp.Expr:
     """Rewrite ``expr`` with ``log1p``/``expm1`` where they apply.
+
+    Only literal ``log(1 + u)`` and ``exp(u) - 1`` patterns are rewritten; the
+    rest of the expression keeps the form its derivation chose.
 
     Examples
     --------
@@ -31,7 +54,9 @@ def stable_form(expr: sp.Expr) -> sp.Expr:
     >>> stable_form(sp.exp(2 * u) - 1)
     expm1(2*u)
     """
-    return optimize(sp.sympify(expr), _STABLE_REWRITES)
+    expr = sp.sympify(expr)
+    expr = expr.replace(lambda e: isinstance(e, sp.Add), _expm1_in_sum)
+    return expr.replace(lambda e: isinstance(e, sp.log), _log1p_of_log)
 
 
 @functools.lru_cache(maxsize=None)

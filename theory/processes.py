@@ -30,6 +30,7 @@ __all__ = [
     "Process", "VE", "VP", "PROCESSES", "get_process",
     "ve_time_from_vp", "vp_time_from_ve", "ve_time_from_sigma",
     "sigma_from_ve_time", "vp_time_from_alpha_bar", "derive_time_map",
+    "derive_inverse_time_map", "from_ve_expr",
 ]
 
 
@@ -126,6 +127,30 @@ def derive_time_map() -> sp.Expr:
     return solution
 
 
+@functools.lru_cache(maxsize=None)
+def derive_inverse_time_map() -> sp.Expr:
+    """Derive the VP time with the SNRs of the VE process at time ``s``.
+
+    >>> derive_inverse_time_map()
+    log(s + 1)/2
+    """
+    (solution,) = sp.solve(sp.Eq(derive_time_map(), sy.s_ve), sy.t)
+    return solution
+
+
+def from_ve_expr(expr: sp.Expr, process) -> sp.Expr:
+    """Map a VE time expression to ``process`` (identity for VE).
+
+    Any prediction that depends on ``t`` only through the SNRs is a VE time
+    composed with the inverse time map in VP.
+
+    >>> from_ve_expr(sy.lam, "vp")
+    log(lambda + 1)/2
+    """
+    proc = get_process(process)
+    return expr if proc.name == "ve" else derive_inverse_time_map().subs(sy.s_ve, expr)
+
+
 def _check_times(t, name="t"):
     t = np.asarray(t, float)
     if not np.all(np.isfinite(t)) or np.any(t <= 0):
@@ -150,8 +175,7 @@ def vp_time_from_ve(s):
     0.34657359028
     """
     s = _check_times(s, "s")
-    inverse = sp.solve(sp.Eq(derive_time_map(), sy.s_ve), sy.t)[0]
-    return compile_expr(inverse, (sy.s_ve,))(s)
+    return compile_expr(derive_inverse_time_map(), (sy.s_ve,))(s)
 
 
 def ve_time_from_sigma(sigma):
