@@ -8,6 +8,7 @@ and turns user mistakes into one line on stderr with exit status 2.
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 
 from .common import CliParser, die
@@ -34,10 +35,27 @@ def build_parser() -> CliParser:
     return parser
 
 
+_NEGATIVE_VALUE = re.compile(r"^-[\d.]")
+
+
+def _attach_negative_values(argv):
+    # argparse reads "--variances -1:2" as two options; glue a value that
+    # starts like a negative number to its option so validation can say what
+    # is wrong with the value itself.
+    out = []
+    for token in argv:
+        if out and out[-1].startswith("--") and "=" not in out[-1] and _NEGATIVE_VALUE.match(token):
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
+
+
 def main(argv=None) -> int:
     """Run ``lostdim`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(_attach_negative_values(argv))
     try:
         return int(args.run(args) or 0)
     except ValueError as exc:
