@@ -17,6 +17,21 @@ maximum, accumulators rescaled when it grows), so the work memory is
 ``O(B x N)``. ``|x|^2`` is common to all log-weights and cancels in the
 softmax, so only ``(a x.y - a^2 |y|^2 / 2) / Delta`` is formed, one matrix
 product per chunk.
+
+Precision. The expanded log-weights carry an absolute rounding error of about
+``eps a |x| |y| / Delta`` (4e-8 at ``|x|, |y| ~ 1``, ``Delta = 1e-8``), so
+order-one weights are right to ~1e-7 relative at the smallest times; weights
+below ``e^-350`` of the largest are floored there (``LOG_FLOOR``). Second
+moments are summed from differences about the weighted mean of a first pass,
+never as ``E y^2 - (E y)^2``, so a condensed (tiny) variance keeps its relative
+precision; :meth:`EmpiricalScore.statistics` first tries a cheap expansion and
+redoes only the rows where it would cancel.
+
+Cost. :meth:`~EmpiricalScore.score` is two matrix products and one ``exp``
+per (point, training point); :meth:`~EmpiricalScore.statistics` about 1.3x that
+(plus an ``O(B N D)`` pass for condensed rows); :meth:`~EmpiricalScore.jacobian`
+is ``O(B N D^2)``. Many small BLAS calls: on a loaded machine, multi-threaded
+OpenBLAS can stall between them; ``OPENBLAS_NUM_THREADS=1`` avoids it.
 """
 
 from __future__ import annotations
@@ -27,12 +42,18 @@ import numpy as np
 
 from theory.processes import get_process
 
-__all__ = ["EmpiricalScore", "ScoreStatistics", "check_time", "check_points"]
+from ._streaming import RunningSums, augment, sqdist
+from .checks import check_basis, check_points, check_subspaces, check_time
 
-# Float64 elements allowed in one work array of a chunk (8 MiB). Chosen with
+__all__ = ["EmpiricalScore", "ScoreStatistics"]
+
+# Float64 elements allowed in one (B, chunk) work array (2 MiB). Chosen with
 # benchmarks/bench_empirical_score.py: large enough that the per-chunk Python
 # overhead is negligible, small enough that a chunk stays in cache.
 WORK_ELEMENTS = 1 << 18
+# Second moments need a (B, chunk, D) block of differences y - ref; a larger
+# budget (16 MiB) keeps the chunk from shrinking to a few rows when B D is big.
+MOMENT_ELEMENTS = 1 << 21
 
 # Relative log-weights below this are raised to it before exponentiation:
 # exp() of very negative arguments takes a slow (denormal/underflow) path, up to
@@ -40,47 +61,10 @@ WORK_ELEMENTS = 1 << 18
 # largest term, which is 1. Squares (participation ratio) stay normal numbers.
 LOG_FLOOR = -350.0
 
-
-def check_time(t) -> float:
-    """Return ``t`` as a float after checking it is finite and > 0.
-
-    >>> check_time(0.5)
-    0.5
-    >>> check_time(-1)
-    Traceback (most recent call last):
-    ...
-    ValueError: t must be a finite number > 0, got -1
-    """
-    try:
-        value = float(t)
-    except (TypeError, ValueError):
-        raise ValueError(f"t must be a finite number > 0, got {t!r}") from None
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"t must be a finite number > 0, got {t!r}")
-    return value
-
-
-def check_points(x, dim: int, name: str = "x") -> np.ndarray:
-    """Return ``x`` as a finite float64 array of shape ``(B, dim)``.
-
-    A single point of shape ``(dim,)`` is accepted and becomes ``(1, dim)``.
-
-    >>> check_points([1.0, 2.0], 2).shape
-    (1, 2)
-    >>> check_points(np.zeros((3, 4)), 2)
-    Traceback (most recent call last):
-    ...
-    ValueError: x must have shape (B, 2), got (3, 4)
-    """
-    arr = np.asarray(x, dtype=float)
-    if arr.ndim == 1:
-        arr = arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != dim or arr.shape[0] < 1:
-        raise ValueError(f"{name} must have shape (B, {dim}), got {np.shape(x)}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got non-finite entries at "
-                         f"{np.argwhere(~np.isfinite(arr))[:3].tolist()}")
-    return arr
+# The fast per-direction variance (an expansion about the data centre) is kept
+# when it exceeds this fraction of the weighted spread E_w (y - c)^2 it was
+# computed from: its relative rounding error is then below ~1e-9.
+CANCELLATION = 1e-6
 
 
 @dataclass(frozen=True)
@@ -171,13 +155,10 @@ class EmpiricalScore:
         n, dim = self.train.shape
         # Row norms once; einsum avoids an (N, D) temporary.
         self._sqnorm = np.einsum("ij,ij->i", self.train, self.train)
-        # Reference point of the isotropic Gaussian fit N(m, v I): second
-        # moments are accumulated about its posterior mean, which is close to
-        # the weighted mean at every t, so they do not cancel catastrophically.
+        # Centre for the fast second moments (see statistics).
         self._centre = self.train.mean(axis=0)
-        self._spread = max(float(self._sqnorm.mean() - self._centre @ self._centre) / dim, 0.0)
-        self.basis = _check_basis(basis, dim)
-        self.subspace_index = _check_subspaces(subspace_index, dim)
+        self.basis = check_basis(basis, dim)
+        self.subspace_index = check_subspaces(subspace_index, dim)
         self.n_subspaces = int(self.subspace_index.max()) + 1
         counts = np.bincount(self.subspace_index, minlength=self.n_subspaces)
         averaging = np.zeros((dim, self.n_subspaces))
@@ -270,16 +251,24 @@ class EmpiricalScore:
                 raise ValueError(f"own_index must hold {x2.shape[0]} integers, got {own_index!r}")
             if np.any((own < 0) | (own >= self.n_train)):
                 raise ValueError(f"own_index must lie in [0, {self.n_train}), got {own.tolist()}")
-        sums = self._stream(x2, a, delta, track=True, second="diag")
+        sums = self._stream(x2, a, delta, track=True, second="fast")
+        mean = sums.mean
+        variance = sums.var_diag
+        # The fast pass expands sum e (y - c)^2 about the data centre c; its
+        # rounding, ~eps E_w (y - c)^2, is negligible unless the variance is
+        # far smaller (condensed weights). Redo those rows from differences.
+        redo = np.any(variance < CANCELLATION * sums.spread_diag, axis=1)
+        if np.any(redo):
+            variance[redo] = self._stream(x2[redo], a, delta, second="diag",
+                                          ref=mean[redo]).var_diag
         s0 = sums.s0
-        mean = sums.s1 / s0[:, None]
         entropy = np.log(s0) - sums.t_sum / s0
         # Distances to the best point directly (no cancellation), for the own
         # weight and the density: w_mu = exp((d2_best - d2_mu) / 2 Delta) / s0.
-        d2_best = _sqdist(x2, a * self.train[sums.best])
+        d2_best = sqdist(x2, a * self.train[sums.best])
         own_weight = None
         if own is not None:
-            d2_own = _sqdist(x2, a * self.train[own])
+            d2_own = sqdist(x2, a * self.train[own])
             own_weight = np.minimum(np.exp((d2_best - d2_own) / (2 * delta)) / s0, 1.0)
         log_density = (-d2_best / (2 * delta) + np.log(s0) - np.log(self.n_train)
                        - 0.5 * self.dim * np.log(2 * np.pi * delta))
@@ -289,7 +278,7 @@ class EmpiricalScore:
             participation_ratio=s0 * s0 / sums.q_sum,
             effective_samples=np.exp(entropy),
             entropy=entropy,
-            subspace_variance=sums.var_diag @ self._averaging,
+            subspace_variance=variance @ self._averaging,
             max_weight=1.0 / s0,
             nearest_index=sums.best,
             own_weight=own_weight,
@@ -311,32 +300,35 @@ class EmpiricalScore:
     def _chunk(self, batch: int, per_row: int) -> int:
         if self.chunk_size is not None:
             return min(self.chunk_size, self.n_train)
-        return int(min(self.n_train, max(16, WORK_ELEMENTS // (batch * per_row))))
+        budget = WORK_ELEMENTS if per_row == 1 else MOMENT_ELEMENTS
+        return int(min(self.n_train, max(16, budget // (batch * per_row))))
 
-    def _stream(self, x, a, delta, *, track=False, second=None, keep_logits=None):
+    def _stream(self, x, a, delta, *, track=False, second=None, keep_logits=None, ref=None):
         """One pass over the training set with a running log-sum-exp.
 
         Accumulates, with weights ``e = exp(l - m)`` for the running maximum
         ``m``: ``s0 = sum e``, ``s1 = sum e y``; with ``track`` also
         ``q = sum e^2``, ``t = sum e (l - m)`` and the argmax; with ``second``
         the centred second moments (``'diag'`` in the basis, ``'full'`` in
-        coordinates). ``keep_logits`` (B, N) receives the raw log-weights.
+        coordinates, about ``ref``, by default the weighted mean from a first
+        pass). ``keep_logits`` (B, N) receives the raw log-weights.
         """
         batch, dim = x.shape
         n = self.n_train
-        chunk = self._chunk(batch, dim if second else 1)
-        acc = _Accumulators(batch, dim, track, second)
-        if second:
-            # Posterior mean of x under the fit N(centre, spread I): close to the
-            # weighted mean at every t, so centred moments keep their precision.
-            v = self._spread
-            gain = a * v / (a * a * v + delta)
-            ref = self._centre + gain * (x - a * self._centre)
+        chunk = self._chunk(batch, dim if second in ("diag", "full") else 1)
+        acc = RunningSums(batch, dim, track, second)
+        if second == "fast":
+            ref = np.broadcast_to(self._centre, x.shape)
+            centre_basis = self._centre if self.basis is None else self._centre @ self.basis
+        elif second:
+            # Moments about the weighted mean of an earlier pass: the sum of
+            # e (y - ref)^2 then has no cancellation left.
+            ref = self._stream(x, a, delta).mean if ref is None else ref
             ref_basis = ref if self.basis is None else ref @ self.basis
         # Augmented operands: [x a/Delta, -a^2/(2 Delta), 0] . [y, |y|^2, 1]
         # gives the log-weight in one product, and e @ [y, |y|^2, 1] gives
         # s1 and s0 in one product: fewer passes over the (B, chunk) block.
-        x_aug, y_aug = _augment(x, a, delta, chunk)
+        x_aug, y_aug = augment(x, a, delta, chunk, extra=dim if second == "fast" else 0)
         logits_buf = np.empty((batch, chunk))
         rows = np.arange(batch)
         for start in range(0, n, chunk):
@@ -346,8 +338,11 @@ class EmpiricalScore:
             yk = y_aug[:size]
             yk[:, :dim] = ys
             yk[:, dim] = self._sqnorm[start:stop]
+            if second == "fast":
+                yb = ys if self.basis is None else ys @ self.basis
+                np.square(yb - centre_basis, out=yk[:, dim + 2:])
             logits = logits_buf if size == chunk else np.empty((batch, size))
-            np.dot(x_aug, yk.T, out=logits)
+            np.dot(x_aug, yk[:, :dim + 2].T, out=logits)
             if keep_logits is not None:
                 keep_logits[:, start:stop] = logits
             if track:
@@ -375,102 +370,22 @@ class EmpiricalScore:
             sums = np.dot(e, yk)
             acc.s1 += sums[:, :dim]
             acc.s0 += sums[:, dim + 1]
+            if second == "fast":
+                acc.c2 += sums[:, dim + 2:]
             if track:
                 acc.q_sum += np.einsum("ij,ij->i", e, e)
                 acc.t_sum += t_chunk
             if second == "diag":
+                # Differences, not the expansion sum e y^2 - ..., whose rounding
+                # (~eps E_w|y|^2) would swamp a variance of order Delta at t -> 0.
                 yb = ys if self.basis is None else ys @ self.basis
-                diff = yb[None, :, :] - ref_basis[:, None, :]
-                acc.c1 += np.einsum("bn,bnd->bd", e, diff)
-                acc.c2 += np.einsum("bn,bnd->bd", e, diff * diff)
+                sq = yb[None, :, :] - ref_basis[:, None, :]
+                np.square(sq, out=sq)
+                acc.c2 += np.matmul(e[:, None, :], sq)[:, 0, :]
             elif second == "full":
                 diff = ys[None, :, :] - ref[:, None, :]
-                acc.c1 += np.einsum("bn,bnd->bd", e, diff)
                 acc.c2 += np.matmul(np.swapaxes(diff * e[:, :, None], 1, 2), diff)
         if not np.all(np.isfinite(acc.m)):
             raise ValueError(f"log-weights overflow at a_t = {a!r}, Delta_t = {delta!r}; "
                              "t is too small for these distances in float64")
-        return acc.finish()
-
-
-def _augment(x, a, delta, chunk=0):
-    """Operands whose product ``[x a/Delta, -a^2/(2 Delta), 0] . [y, |y|^2, 1]``
-    is the log-weight up to the mu-independent ``-|x|^2 / (2 Delta)``."""
-    batch, dim = x.shape
-    x_aug = np.zeros((batch, dim + 2))
-    x_aug[:, :dim] = x * (a / delta)
-    x_aug[:, dim] = -0.5 * a * a / delta
-    y_aug = np.empty((chunk, dim + 2))
-    y_aug[:, dim + 1] = 1.0
-    return x_aug, y_aug
-
-
-def _sqdist(x, y):
-    diff = x - y
-    return np.einsum("ij,ij->i", diff, diff)
-
-
-class _Accumulators:
-    """Running sums of :meth:`EmpiricalScore._stream` (rescaled as m grows)."""
-
-    def __init__(self, batch, dim, track, second):
-        self.m = None
-        self.s0 = np.zeros(batch)
-        self.s1 = np.zeros((batch, dim))
-        self.track, self.second = track, second
-        if track:
-            self.q_sum = np.zeros(batch)
-            self.t_sum = np.zeros(batch)
-            self.best = np.zeros(batch, dtype=np.intp)
-        if second:
-            self.c1 = np.zeros((batch, dim))
-            self.c2 = np.zeros((batch, dim) if second == "diag" else (batch, dim, dim))
-
-    def rescale(self, scale, old_m, new_m):
-        if scale is None:
-            return
-        if self.track:
-            # sum e^{l-m'} (l-m') = e^{m-m'} [sum e^{l-m} (l-m) + (m-m') sum e^{l-m}]
-            self.t_sum = scale * (self.t_sum + (old_m - new_m) * self.s0)
-            self.q_sum *= scale * scale
-        self.s0 *= scale
-        self.s1 *= scale[:, None]
-        if self.second:
-            self.c1 *= scale[:, None]
-            self.c2 *= scale[:, None] if self.second == "diag" else scale[:, None, None]
-
-    def finish(self):
-        s0 = self.s0
-        if self.second == "diag":
-            mean_c = self.c1 / s0[:, None]
-            self.var_diag = np.maximum(self.c2 / s0[:, None] - mean_c * mean_c, 0.0)
-        elif self.second == "full":
-            mean_c = self.c1 / s0[:, None]
-            cov = self.c2 / s0[:, None, None] - mean_c[:, :, None] * mean_c[:, None, :]
-            self.cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
-        return self
-
-
-def _check_basis(basis, dim):
-    if basis is None:
-        return None
-    basis = np.asarray(basis, dtype=float)
-    if basis.shape != (dim, dim):
-        raise ValueError(f"basis must have shape ({dim}, {dim}), got {basis.shape}")
-    if not np.all(np.isfinite(basis)) or not np.allclose(basis.T @ basis, np.eye(dim), atol=1e-8):
-        raise ValueError("basis must be orthonormal (U^T U = I)")
-    return basis
-
-
-def _check_subspaces(subspace_index, dim):
-    if subspace_index is None:
-        return np.zeros(dim, dtype=np.intp)
-    if hasattr(subspace_index, "subspace_index"):
-        subspace_index = subspace_index.subspace_index()
-    idx = np.asarray(subspace_index)
-    if idx.shape != (dim,) or not np.issubdtype(idx.dtype, np.integer) or np.any(idx < 0):
-        raise ValueError(f"subspace_index must hold {dim} integers >= 0, got {subspace_index!r}")
-    missing = np.setdiff1d(np.arange(idx.max() + 1), idx)
-    if missing.size:
-        raise ValueError(f"subspace_index skips subspaces {missing.tolist()}; number them 0..K-1")
-    return idx.astype(np.intp)
+        return acc.finish(ref if second else None, self.basis)

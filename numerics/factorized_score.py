@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .empirical_score import EmpiricalScore, _check_basis, _check_subspaces, check_points
+from .checks import check_basis, check_points, check_subspaces
+from .empirical_score import EmpiricalScore
 
 __all__ = ["FactorizedScore", "FactorizedStatistics"]
 
@@ -91,8 +92,8 @@ class FactorizedScore:
         if train.ndim != 2 or train.shape[0] < 1 or train.shape[1] < 1:
             raise ValueError(f"train must have shape (N, D) with N, D >= 1, got {train.shape}")
         dim = train.shape[1]
-        self.basis = _check_basis(basis, dim)
-        self.subspace_index = _check_subspaces(subspace_index, dim)
+        self.basis = check_basis(basis, dim)
+        self.subspace_index = check_subspaces(subspace_index, dim)
         self.n_subspaces = int(self.subspace_index.max()) + 1
         self.dim = dim
         self.n_train = train.shape[0]

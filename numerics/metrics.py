@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
+from .checks import check_points
 from .data import as_generator
-from .empirical_score import check_points
 from .samplers import noised_training_points
 
 __all__ = [

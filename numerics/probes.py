@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_points, check_time
 from .data import as_generator, random_rotation
-from .empirical_score import check_points, check_time
 from .samplers import fresh_points, noised_training_points, probability_flow, reverse_sde
 
 __all__ = [

@@ -28,8 +28,8 @@ import numpy as np
 
 from theory.processes import get_process
 
+from .checks import check_points, check_time
 from .data import as_generator, sample_gaussian_manifold
-from .empirical_score import check_points, check_time
 
 __all__ = [
     "time_grid", "noised_training_points", "fresh_points", "SamplerResult",

@@ -183,6 +183,31 @@ def test_weights_finite_at_tiny_t_and_huge_distances(process):
     np.testing.assert_allclose(own, brute_force(train, near, t, process)["w"][:, 0], rtol=1e-6)
 
 
+@pytest.mark.parametrize("t", [3e-5, 1e-4, 3e-4, 1e-2])
+def test_condensed_variance_keeps_relative_precision(t):
+    # Two close training points, the rest far: the weighted variance is tiny
+    # (~ w_2 |y_1 - y_2|^2, down to 1e-43 here) next to E_w|y|^2 ~ 10, the
+    # regime where the expansion sum w y^2 - (sum w y)^2 loses every digit.
+    rng = np.random.default_rng(9)
+    train = 3.0 + rng.standard_normal((40, 2))
+    train[1] = train[0] + [0.05, 0.0]
+    x = train[:1] + [[-0.03, 0.0]]
+    model = EmpiricalScore(train, "ve", chunk_size=8)
+    ref = brute_force(train, x, t, "ve")
+    expected = np.einsum("bii->bi", ref["cov"]).mean(axis=1)
+    got = model.statistics(x, t).subspace_variance[:, 0]
+    # Both from differences about the weighted mean: summation order only.
+    np.testing.assert_allclose(got, expected, rtol=1e-9)
+    # Entries far below the largest are floored at ~e^-350 weights (LOG_FLOOR),
+    # so compare the matrix to 1e-9 of its own scale.
+    cov = model.covariance(x, t)
+    np.testing.assert_allclose(cov, ref["cov"], rtol=0, atol=1e-9 * np.abs(ref["cov"]).max())
+    naive = ((ref["w"] @ train**2) - ref["mean"] ** 2).mean(axis=1)
+    if t <= 1e-4:
+        # The check has teeth: the expansion is off by ~eps * 10 >> the variance.
+        assert abs(naive[0] - expected[0]) > 0.5 * expected[0]
+
+
 def test_effective_sizes_span_one_to_n():
     rng = np.random.default_rng(2)
     train = rng.standard_normal((40, 3))
