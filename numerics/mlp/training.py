@@ -23,7 +23,7 @@ from theory.processes import get_process
 from .blas import blas_threads
 from .model import MLPConfig, backward, forward, init_params, param_shapes
 
-__all__ = ["TrainConfig", "TrainState", "init_training", "train", "flat_views"]
+__all__ = ["TrainConfig", "TrainState", "init_training", "train", "train_step", "flat_views"]
 
 #: default largest training time per process (VE: noise std 10; VP: a_t ~ 7e-3)
 DEFAULT_T_MAX = {"ve": 100.0, "vp": 5.0}
@@ -254,28 +254,45 @@ def _sample_times(state: TrainState, batch: int):
     return np.exp(log_t), (1.0 / bins) / prob[which], which
 
 
-def _adam_update(state: TrainState, grad: np.ndarray, lr: float):
+def _adam_update(state: TrainState, grad: np.ndarray, lr: float, work: np.ndarray):
+    # In place with one scratch vector: the update is memory-bound, and
+    # temporaries would double its cost for a model of this size.
     cfg = state.train_config
     n = state.step + 1
-    state.adam_m *= cfg.beta1
-    state.adam_m += (1.0 - cfg.beta1) * grad
-    state.adam_v *= cfg.beta2
-    state.adam_v += (1.0 - cfg.beta2) * grad * grad
+    m, v = state.adam_m, state.adam_v
+    m *= cfg.beta1
+    np.multiply(grad, 1.0 - cfg.beta1, out=work)
+    m += work
+    v *= cfg.beta2
+    np.multiply(grad, grad, out=work)
+    work *= 1.0 - cfg.beta2
+    v += work
     m_hat_scale = 1.0 / (1.0 - cfg.beta1**n)
-    v_hat = state.adam_v / (1.0 - cfg.beta2**n)
     if cfg.optimizer == "radam":
         rho_inf = 2.0 / (1.0 - cfg.beta2) - 1.0
         rho = rho_inf - 2.0 * n * cfg.beta2**n / (1.0 - cfg.beta2**n)
         if rho <= 5.0:
             # Variance of the adaptive step not yet tractable: plain momentum SGD.
-            state.weights -= (lr * m_hat_scale) * state.adam_m
+            np.multiply(m, lr * m_hat_scale, out=work)
+            state.weights -= work
             return
         lr *= math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
-    state.weights -= (lr * m_hat_scale) * state.adam_m / (np.sqrt(v_hat) + cfg.adam_eps)
+    # lr * m_hat / (sqrt(v_hat) + eps), with v_hat = v / (1 - beta2^n)
+    np.sqrt(v, out=work)
+    work *= 1.0 / math.sqrt(1.0 - cfg.beta2**n)
+    work += cfg.adam_eps
+    np.divide(m, work, out=work)
+    work *= lr * m_hat_scale
+    state.weights -= work
 
 
-def train_step(state: TrainState, data: np.ndarray, grad_views: dict, grad: np.ndarray) -> float:
-    """One optimisation step in place; returns the (importance-weighted) batch loss."""
+def train_step(state: TrainState, data: np.ndarray, grad_views: dict, grad: np.ndarray,
+               work: np.ndarray | None = None) -> float:
+    """One optimisation step in place; returns the (importance-weighted) batch loss.
+
+    ``grad`` is a flat gradient buffer, ``grad_views`` its named views (see
+    :func:`flat_views`) and ``work`` an optional scratch vector of the same size.
+    """
     cfg, mcfg = state.train_config, state.model_config
     process = get_process(mcfg.process)
     index = state.rng.integers(0, data.shape[0], cfg.batch)
@@ -295,9 +312,12 @@ def train_step(state: TrainState, data: np.ndarray, grad_views: dict, grad: np.n
         seen = counts > 0
         state.bin_sq[seen] = 0.9 * state.bin_sq[seen] + 0.1 * sums[seen] / counts[seen]
         state.bin_count += counts
-    _adam_update(state, grad, _learning_rate(cfg, state.step))
+    work = np.empty_like(grad) if work is None else work
+    _adam_update(state, grad, _learning_rate(cfg, state.step), work)
     decay = min(cfg.ema_decay, (1.0 + state.step) / (10.0 + state.step))
-    state.ema -= (1.0 - decay) * (state.ema - state.weights)
+    np.subtract(state.ema, state.weights, out=work)
+    work *= 1.0 - decay
+    state.ema -= work
     state.step += 1
     loss = float(np.mean(weight * per_sample))
     state.losses.append(loss)
@@ -347,13 +367,13 @@ def train(state: TrainState, data, *, until: int | None = None, show_progress: b
         raise ValueError(f"checkpoint_every must be >= 0, got {checkpoint_every!r}")
     from .checkpoint import save_checkpoint  # here: checkpoint imports this module
 
-    grad = np.empty_like(state.weights)
+    grad, work = np.empty_like(state.weights), np.empty_like(state.weights)
     grad_views = flat_views(grad, state.model_config)
     steps = progress(range(state.step, end), total=end - state.step, desc="training",
                      enabled=show_progress)
     with blas_threads(1):
         for _ in steps:
-            loss = train_step(state, data, grad_views, grad)
+            loss = train_step(state, data, grad_views, grad, work)
             if not math.isfinite(loss):
                 raise ValueError(f"training diverged at step {state.step} (loss {loss}); "
                                  "lower the learning rate")
