@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 
 __all__ = ["blas_threads"]
 
@@ -21,14 +22,16 @@ _GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads
             "openblas_get_num_threads64_", "openblas_get_num_threads")
 
 
+@functools.lru_cache(maxsize=1)
 def _openblas_handles():
+    # Cached: the libraries NumPy loaded do not change during a run.
     handles = []
     try:
         with open("/proc/self/maps") as maps:
             paths = {line.split()[-1] for line in maps if "openblas" in line and line.rstrip().endswith(".so")
                      or "openblas" in line and ".so." in line}
     except OSError:  # not Linux: no way to find the library without threadpoolctl
-        return handles
+        return ()
     for path in sorted(paths):
         try:
             lib = ctypes.CDLL(path)
@@ -39,7 +42,7 @@ def _openblas_handles():
         if setter is not None and getter is not None:
             getter.restype = ctypes.c_int
             handles.append((setter, getter))
-    return handles
+    return tuple(handles)
 
 
 @contextlib.contextmanager

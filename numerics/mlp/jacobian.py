@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .blas import blas_threads
 from .layers import layer_norm_jvp, silu_derivative
 from .model import MLPConfig, _times, forward, preconditioning
 
@@ -67,7 +68,9 @@ class ScoreModel:
     dimension estimators measure both the same way: :meth:`score`
     ``(x (B, D), t) -> (B, D)``, :meth:`jacobian` ``(x, t) -> (B, D, D)`` and
     :meth:`jacobian_trace` ``(x, t) -> (B,)``. ``t`` is a scalar or one time
-    per row.
+    per row. The products run on ``threads`` BLAS threads (default 1: the
+    matrices are small, and on a loaded machine more threads can be far
+    slower; see :mod:`numerics.mlp.blas`).
 
     Examples
     --------
@@ -82,6 +85,7 @@ class ScoreModel:
 
     params: dict
     config: MLPConfig
+    threads: int = 1
 
     @property
     def dim(self) -> int:
@@ -98,11 +102,12 @@ class ScoreModel:
 
     def eps(self, x, t):
         """Predicted noise ``eps_hat(x, t)``, shape (B, D)."""
-        return forward(self.params, self.config, x, t)
+        with blas_threads(self.threads):
+            return forward(self.params, self.config, x, t)
 
     def score(self, x, t):
         """Score ``-eps_hat / sqrt(Delta_t)``, shape (B, D)."""
-        eps = forward(self.params, self.config, x, t)
+        eps = self.eps(x, t)
         return -eps / self._sqrt_delta(t, eps.shape[0])[:, None]
 
     def __call__(self, x, t):
@@ -110,7 +115,8 @@ class ScoreModel:
 
     def jacobian(self, x, t):
         """Exact ``d s_i / d x_j``, shape (B, D, D)."""
-        eps, jac = eps_jacobian(self.params, self.config, x, t)
+        with blas_threads(self.threads):
+            eps, jac = eps_jacobian(self.params, self.config, x, t)
         return -jac / self._sqrt_delta(t, eps.shape[0])[:, None, None]
 
     def jacobian_trace(self, x, t):
