@@ -18,6 +18,7 @@ __all__ = ["main", "build_parser"]
 #: subcommand modules, in the order ``--help`` lists them
 COMMAND_MODULES = (
     "theory_cmd",
+    "simulate_cmd",
     "train_cmd",
 )
 
