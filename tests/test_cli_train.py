@@ -93,3 +93,21 @@ def test_mismatched_checkpoint_exits_2(tmp_path, capsys):
 def test_missing_output_directory_exits_2(tmp_path, capsys):
     status, _, stderr = _run(BASE + ["--out", str(tmp_path / "no" / "m.npz")], capsys)
     assert status == 2 and "does not exist" in stderr
+
+
+def test_module_entry_point_reports_unreadable_checkpoint(tmp_path):
+    # End to end through ``python -m numerics`` with every subcommand registered.
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.npz"
+    bad.write_text("not an archive")
+    proc = subprocess.run(
+        [sys.executable, "-m", "numerics", "train", "--variances", "1:2,0:1", "--n", "10",
+         "--steps", "1", "--width", "4", "--depth", "1", "--out", str(bad), "--resume"],
+        capture_output=True, text=True, timeout=120,
+        cwd=__import__("pathlib").Path(__file__).resolve().parents[1],
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot read checkpoint" in lines[0], proc.stderr
