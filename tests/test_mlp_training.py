@@ -64,13 +64,28 @@ def test_periodic_checkpoints_and_atomic_write(tmp_path):
     np.testing.assert_array_equal(last.params["in.W"], state.params["in.W"])
 
 
-def test_training_reduces_the_loss():
-    # 400 steps on a 2-d Gaussian: the denoising loss must fall clearly below
-    # its value at the start (the untrained net is the isotropic denoiser, so
-    # the gain comes from learning the anisotropy). Averages over 50 steps
-    # keep the minibatch noise (about 10% per step) out of the comparison.
-    state = train(_state(steps=400, lr=3e-3), DATA)
-    assert np.mean(state.losses[-50:]) < 0.9 * np.mean(state.losses[:50])
+def test_training_reduces_the_held_out_loss():
+    # Denoising loss on a fixed held-out set of 4000 (y, t, z), so minibatch
+    # noise plays no part. The untrained network is the isotropic denoiser
+    # (sigma_d^2 = 0.4 for data variances 1, 0.09, 0); learning the anisotropy
+    # must remove a clear share of its excess loss.
+    from numerics.mlp import forward
+
+    state = _state(steps=400, lr=3e-3)
+    rng = np.random.default_rng(99)
+    y = DATA[rng.integers(0, len(DATA), 4000)]
+    t = np.exp(rng.uniform(np.log(1e-3), np.log(100.0), 4000))
+    z = rng.standard_normal((4000, 3))
+    x = y + np.sqrt(t)[:, None] * z
+
+    def held_out(params):
+        return float(np.mean((forward(params, state.model_config, x, t) - z) ** 2))
+
+    before = held_out(state.ema_params)
+    train(state, DATA)
+    after = held_out(state.ema_params)
+    # Observed: 0.527 -> 0.374 (0.71x); 0.85 leaves room for other BLAS builds.
+    assert after < 0.85 * before, (before, after)
 
 
 def test_unreadable_or_mismatched_checkpoints_raise_value_error(tmp_path):
