@@ -19,6 +19,7 @@ __all__ = ["main", "build_parser"]
 COMMAND_MODULES = (
     "theory_cmd",
     "simulate_cmd",
+    "spectrum_cmd",
     "train_cmd",
 )
 
