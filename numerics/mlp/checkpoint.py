@@ -116,6 +116,18 @@ def load_checkpoint(path) -> TrainState:
     ValueError
         If the file is not a readable checkpoint of this format, or its
         arrays do not match its configuration.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "junk.npz")
+    ...     with open(path, "w") as handle:
+    ...         _ = handle.write("junk")
+    ...     load_checkpoint(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot read checkpoint '...junk.npz': not a lostdim MLP checkpoint (...)
     """
     arrays = _read(path)
     path = os.fspath(path)
@@ -176,6 +188,19 @@ def load_model(path, *, ema: bool = True) -> ScoreModel:
     ------
     FileNotFoundError, ValueError
         As :func:`load_checkpoint`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from numerics.mlp.training import TrainConfig, init_training, train
+    >>> data = np.random.default_rng(0).standard_normal((32, 2))
+    >>> state = init_training(MLPConfig(dim=2, width=4, depth=1), TrainConfig(steps=3, batch=8), rng=0)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "model.npz")
+    ...     _ = train(state, data, checkpoint_path=path)
+    ...     model = load_model(path)
+    >>> model.score(np.zeros((1, 2)), 0.5).shape, model.jacobian(np.zeros((1, 2)), 0.5).shape
+    ((1, 2), (1, 2, 2))
     """
     state = load_checkpoint(path)
     params = state.ema_params if ema else state.params
