@@ -5,7 +5,8 @@
 Runs, in a fresh subprocess: build an (N, D) float64 training set in place,
 construct :class:`numerics.empirical_score.EmpiricalScore`, evaluate the score
 and the full statistics (effective sizes, per-subspace variances, own
-weights) for a batch. Reports the peak above the interpreter's baseline (after
+weights) for a batch at a moderate and a tiny time (condensed weights: the
+precise second pass), the score of a single point and a few Jacobians. Reports the peak above the interpreter's baseline (after
 imports, before the data) two ways, as a multiple of the training set's own
 bytes (N D 8):
 
@@ -53,6 +54,9 @@ def child(n, dim, batch):
     x = rng.standard_normal((batch, dim))
     model.score(x, 0.5)
     model.statistics(x, 0.5, own_index=np.arange(batch) % n)
+    model.statistics(x, 1e-6)            # condensed rows: the precise second pass
+    model.score(x[:1], 0.5)              # a single point: chunk bounded by rows too
+    model.jacobian(x[:4], 0.5)
     seconds = time.perf_counter() - start
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

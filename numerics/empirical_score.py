@@ -47,10 +47,11 @@ from .checks import check_basis, check_points, check_subspaces, check_time
 
 __all__ = ["EmpiricalScore", "ScoreStatistics"]
 
-# Float64 elements allowed in one (B, chunk) work array (2 MiB). Chosen with
-# benchmarks/bench_empirical_score.py: large enough that the per-chunk Python
-# overhead is negligible, small enough that a chunk stays in cache.
-WORK_ELEMENTS = 1 << 18
+# Float64 elements allowed in one (B, chunk) work array (8 MiB), and in the
+# (chunk, 2D + 2) copy of a chunk. Chosen with benchmarks/bench_empirical_score.py:
+# with one BLAS thread 2^18..2^21 time alike (within the noise of a shared
+# machine); multi-threaded BLAS stalls between calls, so fewer, larger calls.
+WORK_ELEMENTS = 1 << 20
 # Second moments need a (B, chunk, D) block of differences y - ref; a larger
 # budget (16 MiB) keeps the chunk from shrinking to a few rows when B D is big.
 MOMENT_ELEMENTS = 1 << 21
@@ -301,7 +302,11 @@ class EmpiricalScore:
         if self.chunk_size is not None:
             return min(self.chunk_size, self.n_train)
         budget = WORK_ELEMENTS if per_row == 1 else MOMENT_ELEMENTS
-        return int(min(self.n_train, max(16, budget // (batch * per_row))))
+        chunk = max(16, budget // (batch * per_row))
+        # The augmented copy of a chunk has up to 2D + 2 columns: bound it too,
+        # or a small batch would copy a large part of the training set.
+        chunk = min(chunk, max(16, WORK_ELEMENTS // (2 * self.dim + 2)))
+        return int(min(self.n_train, chunk))
 
     def _stream(self, x, a, delta, *, track=False, second=None, keep_logits=None, ref=None):
         """One pass over the training set with a running log-sum-exp.
