@@ -9,10 +9,13 @@ of points, the quantities the theory predicts:
 * ``participation_ratio``: median of ``1/sum_mu w_mu^2``;
 * per subspace, ``posterior_variance_ratio``: median of the weighted variance
   of the training points along the subspace divided by the exact posterior
-  variance ``lambda Delta/(Delta + a^2 lambda)``. It is near 1 while the model
-  still spreads over the subspace like the population does and falls towards
-  0 when the weights collapse on training points there. A subspace is called
-  **lost** at a time when this ratio is below :data:`LOSS_THRESHOLD` (1/2);
+  variance ``lambda Delta/(Delta + a^2 lambda)`` (``lambda``: the training
+  set's own variance there). It is near 1 while the model still spreads over
+  the subspace like the population does and falls towards 0 when the weights
+  collapse on training points there. A subspace is called **lost** at a time
+  when this ratio is below :data:`~numerics.loss_times.LOSS_THRESHOLD` (1/2),
+  and ``measured_loss_time`` is the largest time at which that happens
+  (:func:`numerics.loss_times.measure_loss_times`);
 * ``memorized_fraction`` at the smallest time: share of points whose denoised
   estimate ``E_w[y | x_t]`` is at least 3 times closer to its nearest training
   point than to the second nearest (THEORY §7);
@@ -38,14 +41,13 @@ from theory.spectrum import Spectrum
 from .data import as_generator, sample_gaussian_manifold
 from .empirical_score import EmpiricalScore
 from .factorized_score import FactorizedScore
+from .loss_times import LOSS_THRESHOLD, measure_loss_times, posterior_variance_ratio, reference_variances
 from .metrics import DEFAULT_TIMES, measured_collapse_time, memorized_fraction
 from .progress import progress
 from .samplers import fresh_points, reverse_sde
 
 __all__ = ["simulate", "LOSS_THRESHOLD", "DEFAULT_SIMULATION_TIMES", "build_model"]
 
-#: A subspace is reported lost when its posterior-variance ratio is below this.
-LOSS_THRESHOLD = 0.5
 #: Times of ``lostdim simulate`` when none are given (VE units).
 DEFAULT_SIMULATION_TIMES = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 3e-4, 1e-4, 3e-5)
 #: Reverse-SDE steps between two consecutive requested times.
@@ -148,8 +150,8 @@ def simulate(spectrum: Spectrum, n: int, process="ve", *, score="joint", points=
     train = sample_gaussian_manifold(spectrum, int(n), generator, normalize=normalize)
     model = build_model(train, spectrum, proc.name, score)
     factorized = score == "factorized"
-    variances = np.asarray(theory_spectrum.variances)
-    tangent = variances > 0
+    reference = reference_variances(train, spectrum.subspace_index())
+    tangent = reference > 0
 
     if points == "trajectory":
         states = _trajectory_points(model, times, int(batch), proc.name, generator)
@@ -158,8 +160,7 @@ def simulate(spectrum: Spectrum, n: int, process="ve", *, score="joint", points=
         x = states[t] if points == "trajectory" else fresh_points(
             spectrum, t, int(batch), proc.name, generator, normalize=normalize)
         stats = model.statistics(x, t)
-        exact = theory.posterior_variance(t, np.where(tangent, variances, 1.0), proc.name)
-        ratio.append(np.where(tangent, np.median(stats.subspace_variance, axis=0) / exact, np.nan))
+        ratio.append(posterior_variance_ratio(model, x, t, reference))
         if factorized:
             eff_k.append(np.median(stats.effective_samples, axis=0))
             # the recombined point's weight is the product of per-subspace weights
@@ -199,6 +200,10 @@ def simulate(spectrum: Spectrum, n: int, process="ve", *, score="joint", points=
 
     measured = None
     if collapse and n >= 2:
+        loss, _ = measure_loss_times(model, spectrum, batch=int(batch), rng=generator,
+                                     normalize=normalize)
+        for entry, value in zip(subspaces, loss):
+            entry["measured_loss_time"] = _finite_or_none(value)
         result = measured_collapse_time(model, DEFAULT_TIMES, n=int(batch), rng=generator)
         if factorized:
             per_subspace = np.where(tangent, np.atleast_1d(result.time), np.nan)

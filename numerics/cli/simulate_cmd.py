@@ -58,11 +58,16 @@ def _words(report):
     label = "first subspace collapse" if report["score"] == "factorized" else "joint collapse"
     print(f"{label}: measured t = {measured if measured is None else f'{measured:.4g}'}, "
           f"theory t = {predicted if predicted is None else f'{predicted:.4g}'}")
-    if report["score"] == "factorized":
-        for k, sub in enumerate(report["subspaces"]):
-            if sub.get("measured_collapse_time") is not None:
-                print(f"    subspace {k}: measured {sub['measured_collapse_time']:.4g}, "
-                      f"factorised REM {sub['predicted_collapse_time']:.4g}")
+    for k, sub in enumerate(report["subspaces"]):
+        words = []
+        if sub.get("measured_loss_time") is not None:
+            words.append(f"lost below t = {sub['measured_loss_time']:.4g} (posterior-variance ratio)")
+        if sub.get("measured_collapse_time") is not None:
+            words.append(f"collapses at t = {sub['measured_collapse_time']:.4g} "
+                         f"(factorised REM {sub['predicted_collapse_time']:.4g})")
+        if words:
+            print(f"    subspace {k} (variance {sub['variance']:g}, dim {sub['dim']}): "
+                  + "; ".join(words))
     for note in report["notes"]:
         print(f"note: {note}")
 
