@@ -140,11 +140,12 @@ def test_jacobian_approaches_population_at_large_t(process, t):
     model = EmpiricalScore(train, process)
     jac = model.jacobian(x, t)
     population = -np.linalg.inv(a * a * cov + delta * np.eye(4))
-    # J_N - J_pop = (a^2/Delta^2) (Cov_w - posterior covariance). At SNR <= 0.03
-    # the weights are near uniform (effective N ~ N), so Cov_w - C/(1+SNR) is a
-    # sample-covariance error, std <= lambda_max sqrt(2/N) = 0.01 per entry; allow
-    # 5 std, plus the O(SNR^2) curvature of the weights (< 1e-3 here).
-    tol = (5 * np.sqrt(2 / n) + 1e-3) * a * a / delta**2
+    # J_N - J_pop = (a^2/Delta^2) (Cov_w - C/(1+SNR)). For Gaussian data the
+    # posterior covariance does not depend on x, and Cov_w tends to it as
+    # N -> infinity; at finite N the gap is a weighted sample-covariance error
+    # with effective size ~ N e^{-sum phi} ~ 0.97 N here (SNR <= 0.025), std per
+    # entry <= lambda_max sqrt(2/N) = 0.01. Allow 5 std (measured: ~1.5).
+    tol = 5 * np.sqrt(2 / n) * a * a / delta**2
     assert np.abs(jac - population).max() < tol
     # The check has teeth: the deviation from -I/Delta is ~ a^2 C / Delta^2, far
     # above the tolerance, and the population value gets it right.
