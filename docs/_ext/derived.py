@@ -53,7 +53,7 @@ import traceback
 
 __all__ = [
     "DerivedError", "resolve", "derived_latex", "expand_source", "build_cli_parser",
-    "cli_help_markdown", "run_lostdim", "setup",
+    "cli_help_markdown", "run_lostdim", "pretty_json", "setup",
 ]
 
 BLOCK_NAMES = ("derived", "evaluated", "lostdim", "lostdim-help")
@@ -284,9 +284,32 @@ def _expand_lostdim(arg: str) -> str:
         raise DerivedError(f"unknown lostdim subcommand {argv[0]!r} in a lostdim block")
     output = run_lostdim(argv).rstrip("\n")
     if "--json" in argv:
-        output = json.dumps(json.loads(output), indent=2)
+        output = pretty_json(json.loads(output))
         return f"```console\n{command}\n```\n\n```json\n{output}\n```"
     return f"```console\n{command}\n{output}\n```"
+
+
+def pretty_json(obj, indent: int = 0) -> str:
+    """JSON indented by 2, but with lists of numbers or strings on one line.
+
+    >>> print(pretty_json({"times": [1.0, 0.1], "sub": [{"dim": 2}]}))
+    {
+      "times": [1.0, 0.1],
+      "sub": [
+        {
+          "dim": 2
+        }
+      ]
+    }
+    """
+    pad, inner = " " * indent, " " * (indent + 2)
+    if isinstance(obj, dict) and obj:
+        items = [f"{inner}{json.dumps(k)}: {pretty_json(v, indent + 2)}" for k, v in obj.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(obj, list) and any(isinstance(v, (dict, list)) for v in obj):
+        items = [f"{inner}{pretty_json(v, indent + 2)}" for v in obj]
+        return "[\n" + ",\n".join(items) + f"\n{pad}]"
+    return json.dumps(obj)
 
 
 def _with_columns(func):
