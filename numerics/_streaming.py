@@ -48,7 +48,7 @@ def sqdist(x, y):
 class RunningSums:
     """Running sums of one streamed pass (rescaled as the maximum m grows).
 
-    ``s0 = sum e``, ``s1 = sum e y`` with ``e = exp(l - m)``; with ``track``,
+    ``s0 = sum e``, ``s1 = sum e (y - centre)`` with ``e = exp(l - m)``; with ``track``,
     ``q_sum = sum e^2``, ``t_sum = sum e (l - m)`` and ``best`` (argmax); with
     ``second``, ``c2``: second moments about a reference (``'diag'``/``'fast'``
     per direction, ``'full'`` as matrices). :meth:`finish` derives the mean,
@@ -79,13 +79,15 @@ class RunningSums:
         if self.second:
             self.c2 *= scale[:, None, None] if self.second == "full" else scale[:, None]
 
-    def finish(self, ref=None, basis=None):
+    def finish(self, centre, ref=None, basis=None):
+        """Mean (``s1`` is about ``centre``) and second moments about ``ref``."""
         s0 = self.s0
-        self.mean = self.s1 / s0[:, None]
+        about_centre = self.s1 / s0[:, None]
+        self.mean = about_centre + centre
         if self.second:
             # The first moment about ref from s1: its rounding, eps |y|, enters
             # the variance only through 2 |mean - ref| eps |y|, harmless.
-            mean_c = self.s1 / s0[:, None] - ref
+            mean_c = about_centre + (centre - ref)
             if self.second in ("diag", "fast"):
                 if basis is not None:
                     mean_c = mean_c @ basis

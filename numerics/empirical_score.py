@@ -154,10 +154,15 @@ class EmpiricalScore:
             raise ValueError(f"chunk_size must be an integer >= 1 or None, got {chunk_size!r}")
         self.chunk_size = None if chunk_size is None else int(chunk_size)
         n, dim = self.train.shape
-        # Row norms once; einsum avoids an (N, D) temporary.
-        self._sqnorm = np.einsum("ij,ij->i", self.train, self.train)
-        # Centre for the fast second moments (see statistics).
+        # Log-weights are formed from y - centre and x - a centre (the distance
+        # is the same): the rounding of the expansion scales with |x||y|, so
+        # data with a large common offset keeps its precision. Norms of the
+        # centred rows once, in blocks to avoid an (N, D) temporary.
         self._centre = self.train.mean(axis=0)
+        self._sqnorm = np.empty(n)
+        for start in range(0, n, 1 << 16):
+            block = self.train[start:start + (1 << 16)] - self._centre
+            self._sqnorm[start:start + block.shape[0]] = np.einsum("ij,ij->i", block, block)
         self.basis = check_basis(basis, dim)
         self.subspace_index = check_subspaces(subspace_index, dim)
         self.n_subspaces = int(self.subspace_index.max()) + 1
@@ -184,14 +189,14 @@ class EmpiricalScore:
         """
         x2, a, delta, single = self._prepare(x, t)
         sums = self._stream(x2, a, delta)
-        out = (a * (sums.s1 / sums.s0[:, None]) - x2) / delta
+        out = (a * sums.mean - x2) / delta
         return out[0] if single else out
 
     def posterior_mean(self, x, t):
         """Weighted mean ``sum_mu w_mu y^mu`` (the denoiser), shape of ``x``."""
         x2, a, delta, single = self._prepare(x, t)
         sums = self._stream(x2, a, delta)
-        out = sums.s1 / sums.s0[:, None]
+        out = sums.mean
         return out[0] if single else out
 
     def covariance(self, x, t):
@@ -312,7 +317,7 @@ class EmpiricalScore:
         """One pass over the training set with a running log-sum-exp.
 
         Accumulates, with weights ``e = exp(l - m)`` for the running maximum
-        ``m``: ``s0 = sum e``, ``s1 = sum e y``; with ``track`` also
+        ``m``: ``s0 = sum e``, ``s1 = sum e (y - centre)``; with ``track`` also
         ``q = sum e^2``, ``t = sum e (l - m)`` and the argmax; with ``second``
         the centred second moments (``'diag'`` in the basis, ``'full'`` in
         coordinates, about ``ref``, by default the weighted mean from a first
@@ -333,7 +338,8 @@ class EmpiricalScore:
         # Augmented operands: [x a/Delta, -a^2/(2 Delta), 0] . [y, |y|^2, 1]
         # gives the log-weight in one product, and e @ [y, |y|^2, 1] gives
         # s1 and s0 in one product: fewer passes over the (B, chunk) block.
-        x_aug, y_aug = augment(x, a, delta, chunk, extra=dim if second == "fast" else 0)
+        x_aug, y_aug = augment(x - a * self._centre, a, delta, chunk,
+                               extra=dim if second == "fast" else 0)
         logits_buf = np.empty((batch, chunk))
         rows = np.arange(batch)
         for start in range(0, n, chunk):
@@ -341,7 +347,7 @@ class EmpiricalScore:
             size = stop - start
             ys = self.train[start:stop]
             yk = y_aug[:size]
-            yk[:, :dim] = ys
+            np.subtract(ys, self._centre, out=yk[:, :dim])
             yk[:, dim] = self._sqnorm[start:stop]
             if second == "fast":
                 yb = ys if self.basis is None else ys @ self.basis
@@ -393,4 +399,4 @@ class EmpiricalScore:
         if not np.all(np.isfinite(acc.m)):
             raise ValueError(f"log-weights overflow at a_t = {a!r}, Delta_t = {delta!r}; "
                              "t is too small for these distances in float64")
-        return acc.finish(ref if second else None, self.basis)
+        return acc.finish(self._centre, ref if second else None, self.basis)

@@ -184,6 +184,31 @@ def test_weights_finite_at_tiny_t_and_huge_distances(process):
     np.testing.assert_allclose(own, brute_force(train, near, t, process)["w"][:, 0], rtol=1e-6)
 
 
+@pytest.mark.parametrize("process", ["ve", "vp"])
+def test_large_common_offset_keeps_weights_precise(process):
+    # Data far from the origin (|y| ~ 1e3, spread ~ 1) at t = 1e-6: expanding
+    # |x - a y|^2 about the origin would carry log-weight errors
+    # ~ eps |x||y| / Delta ~ 1e-16 * 1e6 / 1e-6 = 1e-4; about the data centre
+    # they are ~ eps * 1 / 1e-6 = 1e-10, so weights agree to 1e-8.
+    rng = np.random.default_rng(12)
+    train = 1e3 + rng.standard_normal((30, 3))
+    train[1] = train[0] + [2e-3, 0.0, 0.0]
+    t = 1e-6
+    proc = get_process(process)
+    x = float(proc.a(t)) * (train[:1] + [[1e-3, 0.0, 0.0]]) \
+        + np.sqrt(float(proc.delta(t))) * rng.standard_normal((4, 3)) * 0.1
+    ref = brute_force(train, x, t, process)
+    model = EmpiricalScore(train, process, chunk_size=7)
+    w = model.weights(x, t)
+    assert np.all((ref["w"][:, 0] > 0.01) & (ref["w"][:, 1] > 0.01))   # a real two-way split
+    np.testing.assert_allclose(w, ref["w"], rtol=1e-8, atol=1e-300)
+    # The score subtracts x ~ 1e3 from a * mean: both computations round there,
+    # eps * 1e3 / Delta ~ 2e-7 absolute; allow 10x.
+    delta = float(proc.delta(t))
+    atol = 10 * np.finfo(float).eps * np.abs(x).max() / delta
+    np.testing.assert_allclose(model.score(x, t), ref["score"], rtol=0, atol=atol)
+
+
 @pytest.mark.parametrize("t", [3e-5, 1e-4, 3e-4, 1e-2])
 def test_condensed_variance_keeps_relative_precision(t):
     # Two close training points, the rest far: the weighted variance is tiny
