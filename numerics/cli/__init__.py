@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "simulate_cmd",
     "spectrum_cmd",
     "train_cmd",
+    "reproduce_cmd",
 )
 
 
