@@ -14,12 +14,13 @@ average (THEORY §4):
 The training set is streamed in chunks with a running log-sum-exp (running
 maximum, accumulators rescaled when it grows), so the work memory is
 ``O(B x chunk)`` (``O(B x chunk x D)`` for second moments) instead of
-``O(B x N)``. ``|x|^2`` is common to all log-weights and cancels in the
-softmax, so only ``(a x.y - a^2 |y|^2 / 2) / Delta`` is formed, one matrix
-product per chunk.
+``O(B x N)``. With ``x' = x - a c`` and ``y' = y - c`` (``c`` the training
+mean; the distance is unchanged), ``|x'|^2`` is common to all log-weights and
+cancels in the softmax, so only ``(a x'.y' - a^2 |y'|^2 / 2) / Delta`` is
+formed, one matrix product per chunk.
 
 Precision. The expanded log-weights carry an absolute rounding error of about
-``eps a |x| |y| / Delta`` (4e-8 at ``|x|, |y| ~ 1``, ``Delta = 1e-8``), so
+``eps a |x'| |y'| / Delta`` (4e-8 at ``|x'|, |y'| ~ 1``, ``Delta = 1e-8``), so
 order-one weights are right to ~1e-7 relative at the smallest times; weights
 below ``e^-350`` of the largest are floored there (``LOG_FLOOR``). Second
 moments are summed from differences about the weighted mean of a first pass,
