@@ -87,7 +87,8 @@ def nearest_training_distances(samples, train, k=2, *, chunk_size=None):
         idx = np.broadcast_to(np.arange(start, start + ys.shape[0]), d2.shape)
         cand_d = np.concatenate([best_d, d2], axis=1)
         cand_i = np.concatenate([best_i, idx], axis=1)
-        keep = np.argsort(cand_d, axis=1, kind="stable")[:, :k]
+        # Candidate selection only; the k winners are sorted exactly below.
+        keep = np.argpartition(cand_d, k - 1, axis=1)[:, :k]
         best_d = np.take_along_axis(cand_d, keep, axis=1)
         best_i = np.take_along_axis(cand_i, keep, axis=1)
     valid = best_i >= 0
