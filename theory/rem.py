@@ -282,9 +282,15 @@ def collapse_time_mp(spectrum: Spectrum, n=None, process="ve", *, log_n=None, dp
             t = mpmath.exp(u)
             return sum(d * phi_of_snr(snr(t, mpmath.mpf(v))) for v, d in zip(variances, dims)) - ell
 
-        # isotropic brackets in log t (VE form; VP is smaller, so widen below)
+        # Isotropic closed forms with the smallest and largest variance bracket
+        # the root (phi grows with the variance); VP through the time map.
         d_plus = sum(dims)
-        lo = mpmath.log(min(variances)) - mpmath.log(mpmath.expm1(2 * ell / d_plus)) - 1
-        hi = mpmath.log(max(variances)) - mpmath.log(mpmath.expm1(2 * ell / d_plus)) + 1
+        inverse_map = compile_expr(from_ve_expr(sy.s_ve, proc.name), (sy.s_ve,), "mpmath")
+
+        def isotropic(variance):
+            return inverse_map(variance / mpmath.expm1(2 * ell / d_plus))
+
+        lo = mpmath.log(isotropic(mpmath.mpf(min(variances)))) - 1
+        hi = mpmath.log(isotropic(mpmath.mpf(max(variances)))) + 1
         root = mpmath.findroot(excess, (lo, hi), solver="anderson")
         return +mpmath.exp(root)
