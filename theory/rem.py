@@ -238,8 +238,11 @@ def collapse_time(spectrum: Spectrum, n=None, process="ve", *, log_n=None):
     if np.any(solve):
         def excess(u, ell_):
             return _total_phi(np.exp(u), spectrum, proc.name) - ell_
-        res = elementwise.find_root(
-            excess, (np.log(lower[solve]), np.log(upper[solve])), args=(ell[solve],))
+        # Widen the bracket a little: when the variances differ by ulps,
+        # rounding can give the excess the same sign at both ends.
+        lo, hi = np.log(lower[solve]), np.log(upper[solve])
+        pad = 1e-12 * np.maximum(1.0, np.abs(lo) + np.abs(hi))
+        res = elementwise.find_root(excess, (lo - pad, hi + pad), args=(ell[solve],))
         if not np.all(res.success):
             raise ValueError("root finding for t_C did not converge")  # pragma: no cover
         result[solve] = np.exp(res.x)
