@@ -56,8 +56,9 @@ def test_periodic_checkpoints_and_atomic_write(tmp_path):
     path = tmp_path / "run.npz"
     state = train(_state(), DATA, until=20, checkpoint_path=path, checkpoint_every=10)
     assert load_checkpoint(path).step == 20
-    # Only the checkpoint remains: the temporary file was moved into place.
-    assert os.listdir(tmp_path) == ["run.npz"]
+    # Only the checkpoint and its JSON configuration remain: the temporary
+    # files were moved into place.
+    assert sorted(os.listdir(tmp_path)) == ["run.json", "run.npz"]
     model = load_model(path)
     np.testing.assert_array_equal(model.params["in.W"], state.ema_params["in.W"])
     last = load_model(path, ema=False)
@@ -162,3 +163,20 @@ def test_trained_network_sees_five_dimensions_then_none():
     exact = np.mean(np.sum(lam / (lam + t) + t * points**2 / (lam + t) ** 2, axis=1))
     measured = np.mean(flipd(model.score, model.jacobian_trace, points, t))
     assert abs(measured - exact) < 1.0, (measured, exact)
+
+
+def test_checkpoint_writes_a_readable_json_configuration(tmp_path):
+    import json
+
+    from numerics.mlp.checkpoint import config_path, save_checkpoint
+    from numerics.mlp.model import MLPConfig
+    from numerics.mlp.training import TrainConfig, init_training
+
+    state = init_training(MLPConfig(dim=3, width=4, depth=1), TrainConfig(steps=2, batch=4), rng=0,
+                          metadata={"variances": "1:3"})
+    path = tmp_path / "run.npz"
+    save_checkpoint(path, state)
+    config = json.loads((tmp_path / "run.json").read_text())
+    assert config_path(path) == str(tmp_path / "run.json")
+    assert config["model_config"]["dim"] == 3 and config["train_config"]["steps"] == 2
+    assert config["metadata"] == {"variances": "1:3"} and config["step"] == 0

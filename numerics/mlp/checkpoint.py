@@ -5,7 +5,10 @@ the named parameters, the EMA weights, the Adam moments, the step, the loss
 log, the importance statistics, the Generator state and the model and
 training configurations as JSON strings. It is written to a temporary file in
 the target's directory and moved into place with ``os.replace``, so a reader
-(or a crash) never sees half a file.
+(or a crash) never sees half a file. A human-readable copy of the
+configuration (model, training, metadata, step, last loss) is written next to
+it as ``<name>.json``, also atomically; the ``.npz`` alone is authoritative
+when the two are read back.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from .jacobian import ScoreModel
 from .model import MLPConfig, param_shapes
 from .training import TrainConfig, TrainState, flat_views
 
-__all__ = ["FORMAT", "save_checkpoint", "load_checkpoint", "load_model"]
+__all__ = ["FORMAT", "save_checkpoint", "load_checkpoint", "load_model", "config_path"]
 
 #: format tag stored in every checkpoint; bump when the layout changes
 FORMAT = "lostdim-mlp-checkpoint/1"
@@ -68,6 +71,24 @@ def save_checkpoint(path, state: TrainState) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    from ..io import write_json_atomic
+
+    write_json_atomic(config_path(path), {
+        "format": FORMAT, "checkpoint": os.path.basename(path),
+        "model_config": state.model_config.to_dict(),
+        "train_config": state.train_config.to_dict(), "metadata": state.metadata,
+        "step": int(state.step), "last_loss": state.losses[-1] if state.losses else None,
+    })
+
+
+def config_path(path) -> str:
+    """The JSON configuration written beside checkpoint ``path``.
+
+    >>> config_path("runs/model.npz")
+    'runs/model.json'
+    """
+    root, _ = os.path.splitext(os.fspath(path))
+    return root + ".json"
 
 
 def _read(path) -> dict:
