@@ -119,7 +119,7 @@ def test_cli_help_lists_registered_and_missing_subcommands(monkeypatch):
     import numerics.cli
 
     text = derived.cli_help_markdown()
-    assert "## `lostdim theory`" in text and "--variances SPEC" in text
+    assert "## `lostdim theory --help`" in text and "--variances SPEC" in text
     monkeypatch.setattr(numerics.cli, "COMMAND_MODULES",
                         tuple(numerics.cli.COMMAND_MODULES) + ("not_written_yet_cmd",))
     parser, missing = derived.build_cli_parser()

@@ -332,9 +332,9 @@ def cli_help_markdown(level: int = 2) -> str:
     parts = [f"{hashes} `lostdim --help`\n\n```text\n{_with_columns(parser.format_help).rstrip()}\n```"]
     for name, sub in _subcommands(parser).items():
         text = _with_columns(sub.format_help).rstrip()
-        parts.append(f"{hashes} `lostdim {name}`\n\n```text\n{text}\n```")
+        parts.append(f"{hashes} `lostdim {name} --help`\n\n```text\n{text}\n```")
     for name in _missing_commands(missing):
-        parts.append(f"{hashes} `lostdim {name}`\n\n:::{{note}}\n`lostdim {name}` is listed by "
+        parts.append(f"{hashes} `lostdim {name} --help`\n\n:::{{note}}\n`lostdim {name}` is listed by "
                      "the command line but not part of this build yet; its `--help` text "
                      "will appear here, generated at build time, once it is.\n:::")
     return "\n\n".join(parts)
