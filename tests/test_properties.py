@@ -32,10 +32,11 @@ subspace = st.tuples(variances, dims)
 
 
 def _no_near_ties(pairs):
-    # Variances within a few ulp of each other (but not equal) trip a known
-    # bug of collapse_time (degenerate bracket, see
-    # tests/test_rem.py::test_collapse_time_nearly_equal_variances); it is
-    # tested there deterministically, so the properties here avoid it.
+    # Variances within a few ulp of each other (but not equal) used to trip
+    # collapse_time (degenerate bracket); that case is tested deterministically
+    # in tests/test_rem.py::test_collapse_time_nearly_equal_variances, and the
+    # properties here keep a relative separation of 1e-9 so that their
+    # tolerances (rel 1e-9) stay meaningful.
     vs = sorted(v for v, _ in pairs)
     return all(b == a or b > a * (1 + 1e-9) for a, b in zip(vs, vs[1:]))
 

@@ -244,14 +244,12 @@ def test_collapse_time_mp_agrees_with_float(process, spec_text):
 
 @pytest.mark.parametrize("spec_text, n", [("1:20", 2), ("2:7", 2), ("10:30", 5)])
 def test_collapse_time_mp_vp_when_ve_time_is_large(spec_text, n):
-    # BUG (theory.rem.collapse_time_mp, VP): the log-t bracket is built from
-    # the VE isotropic times, widened by e^{+-1} ("VP is smaller, so widen
-    # below"). But t_VP = log1p(t_VE)/2 is smaller than t_VE/e as soon as t_VE
-    # is large (a few units): for "1:20", N = 2, t_VE = 13.93 and
-    # t_VP = 1.351 while the bracket starts at 13.93/e = 5.13, so the anderson
-    # solver wanders off and mpmath raises "Could not find root within given
-    # tolerance". The float path collapse_time is unaffected (it only falls
-    # back to mpmath when t is tiny, where t_VP ~ t_VE/2 lies in the bracket).
+    # Regression test. Bug found by this suite (fixed in 0d3e81d): the VP
+    # log-t bracket of collapse_time_mp was built from the VE isotropic times
+    # widened by e^{+-1}, but t_VP = log1p(t_VE)/2 is far below t_VE/e once
+    # t_VE is a few units ("1:20", N = 2: t_VE = 13.93, t_VP = 1.351, bracket
+    # from 5.13), and mpmath raised "Could not find root within given
+    # tolerance". The float path collapse_time was unaffected.
     # Reference: the closed form log1p(lambda/(N^(2/d) - 1))/2 (isotropic).
     spec = parse_spectrum(spec_text)
     (lam,), (d,) = spec.variances, spec.dims
@@ -262,15 +260,13 @@ def test_collapse_time_mp_vp_when_ve_time_is_large(spec_text, n):
 
 @pytest.mark.parametrize("process", PROCESSES)
 def test_collapse_time_nearly_equal_variances(process):
-    # BUG (theory.rem.collapse_time): with two variances a few ulp apart the
-    # isotropic bracket [lower, upper] is 1-2 ulp wide; rounding makes the
-    # excess sum(phi) - ln N the same sign at both ends (here +8.9e-16 at both
-    # ends in VP), elementwise.find_root reports failure and collapse_time
-    # raises "root finding for t_C did not converge" (this example fails in
-    # VP; VE happens to converge). Found by hypothesis; in a seeded scan of
-    # two-subspace spectra with variances 1-7 ulp apart, 547 of 4000 calls
-    # (VE and VP together) failed. Widening the
-    # log-t bracket by a few ulp (e.g. -+1e-12) would fix it.
+    # Regression test. Bug found by this suite's hypothesis properties (fixed
+    # in 035c2e5): with two variances a few ulp apart the isotropic bracket
+    # [lower, upper] was 1-2 ulp wide; rounding made the excess
+    # sum(phi) - ln N the same sign at both ends (+8.9e-16 at both in VP),
+    # elementwise.find_root failed and collapse_time raised "root finding for
+    # t_C did not converge" (547 of 4000 calls in a seeded scan of
+    # two-subspace spectra with variances 1-7 ulp apart).
     # Reference: mpmath root of the closed-form s(t) (independent route).
     spec = Spectrum((1.0, 0.9999999999999994), (23, 23))
     n = 133.90019216636284
