@@ -16,6 +16,7 @@ rem           exact REM: phi, entropy, effective samples, joint collapse time
 factorized    per-subspace collapse times and the lost-first condition
 paper         the seed paper's per-direction criterion
 speciation    speciation time (VP)
+validation    boundary checks shared by the numerical functions
 """
 
 from .factorized import factorized_times, lost_first, lost_first_order

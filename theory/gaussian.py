@@ -22,6 +22,8 @@ from . import symbols as sy
 from .compile import compile_expr
 from .processes import VE, from_ve_expr, get_process
 from .spectrum import Spectrum
+from .validation import check_times as _times
+from .validation import check_variances as _variances
 
 __all__ = [
     "derive_jacobian_eigenvalue", "derive_normalized_singular_value", "derive_posterior",
@@ -128,18 +130,6 @@ def derive_widest_gap_time(process="ve") -> sp.Expr:
 
 
 # -- numerics ------------------------------------------------------------------
-def _times(t):
-    t = np.asarray(t, dtype=float)
-    if not np.all(np.isfinite(t)) or np.any(t <= 0):
-        raise ValueError(f"times must be finite and > 0, got {np.atleast_1d(t).tolist()!r}")
-    return t
-
-
-def _variances(variance):
-    variance = np.asarray(variance, dtype=float)
-    if not np.all(np.isfinite(variance)) or np.any(variance < 0):
-        raise ValueError(f"variances must be finite and >= 0, got {np.atleast_1d(variance).tolist()!r}")
-    return variance
 
 
 def jacobian_eigenvalues(t, variance, process="ve"):

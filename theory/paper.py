@@ -33,6 +33,7 @@ from .compile import compile_expr
 from .processes import from_ve_expr, get_process
 from .rem import log_n_of
 from .spectrum import Spectrum
+from .validation import check_times
 
 __all__ = [
     "derive_critical_time", "derive_fixed_point", "derive_phi_paper",
@@ -144,9 +145,7 @@ def paper_singular_values(t, spectrum: Spectrum, n, g: float = 1.0, process="ve"
     """
     g = _check_g(g)
     proc = get_process(process)
-    t = np.asarray(t, dtype=float)
-    if not np.all(np.isfinite(t)) or np.any(t <= 0):
-        raise ValueError(f"times must be finite and > 0, got {np.atleast_1d(t).tolist()!r}")
+    t = check_times(t)
     s_const, l_const = paper_constants(spectrum, n)
     t_ve = proc.to_ve_time(t)[..., None]
     per_direction = spectrum.per_direction()

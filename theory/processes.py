@@ -25,6 +25,7 @@ import sympy as sp
 
 from . import symbols as sy
 from .compile import compile_expr
+from .validation import check_times as _check_times
 
 __all__ = [
     "Process", "VE", "VP", "PROCESSES", "get_process",
@@ -151,20 +152,13 @@ def from_ve_expr(expr: sp.Expr, process) -> sp.Expr:
     return expr if proc.name == "ve" else derive_inverse_time_map().subs(sy.s_ve, expr)
 
 
-def _check_times(t, name="t"):
-    t = np.asarray(t, float)
-    if not np.all(np.isfinite(t)) or np.any(t <= 0):
-        raise ValueError(f"{name} must be finite and > 0, got {t.tolist()!r}")
-    return t
-
-
 def ve_time_from_vp(t):
     """VE time ``exp(2 t) - 1`` with the same SNRs as VP at ``t``.
 
     >>> float(ve_time_from_vp(0.5 * np.log(2.0)))
     1.0
     """
-    t = _check_times(t)
+    t = _check_times(t, "t")
     return compile_expr(derive_time_map(), (sy.t,))(t)
 
 
@@ -193,7 +187,7 @@ def sigma_from_ve_time(t):
     >>> float(sigma_from_ve_time(4.0))
     2.0
     """
-    return np.sqrt(_check_times(t))
+    return np.sqrt(_check_times(t, "t"))
 
 
 def vp_time_from_alpha_bar(alpha_bar):

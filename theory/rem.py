@@ -30,6 +30,7 @@ from .gaussian import derive_posterior
 from .integrals import gaussian_expectation, gaussian_integral
 from .processes import VE, from_ve_expr, get_process
 from .spectrum import Spectrum
+from .validation import check_times as _times
 
 __all__ = [
     "derive_phi_log_weights", "derive_phi_kl", "derive_phi",
@@ -114,11 +115,6 @@ def derive_isotropic_collapse_time(process="ve") -> sp.Expr:
 
 
 # -- numerics ------------------------------------------------------------------
-def _times(t):
-    t = np.asarray(t, dtype=float)
-    if not np.all(np.isfinite(t)) or np.any(t <= 0):
-        raise ValueError(f"times must be finite and > 0, got {np.atleast_1d(t).tolist()!r}")
-    return t
 
 
 def log_n_of(n=None, log_n=None):
