@@ -188,9 +188,14 @@ def _isotropic_times(variance, dim, log_n, process):
     expr = derive_isotropic_collapse_time(get_process(process).name)
     expr = expr.subs(sy.n_samples, sp.exp(sy.log_n))
     expr = sp.powsimp(sp.powdenest(expr, force=True), force=True)
-    with np.errstate(over="ignore", divide="ignore"):
-        return compile_expr(expr, (sy.lam, sy.dim, sy.log_n))(
-            np.asarray(variance, float), np.asarray(dim, float), np.asarray(log_n, float))
+    variance = np.asarray(variance, float)
+    # N = 1 gives lambda/0: inf for lambda > 0 (lost at every time) and 0/0
+    # for lambda = 0, where the answer is 0 (a normal direction has nothing
+    # to lose); overflow of N^(2/d) correctly rounds the time to 0.
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        times = compile_expr(expr, (sy.lam, sy.dim, sy.log_n))(
+            variance, np.asarray(dim, float), np.asarray(log_n, float))
+    return np.where(variance == 0, 0.0, times)
 
 
 def collapse_time(spectrum: Spectrum, n=None, process="ve", *, log_n=None):

@@ -15,7 +15,7 @@ import sympy as sp
 
 from . import symbols as sy
 from .compile import compile_expr
-from .processes import VP
+from .processes import VP, get_process
 
 __all__ = ["derive_speciation_time", "speciation_time"]
 
@@ -58,9 +58,7 @@ def speciation_time(largest_variance: float, process="vp"):
     """
     if not np.isfinite(largest_variance) or largest_variance <= 0:
         raise ValueError(f"largest variance must be finite and > 0, got {largest_variance!r}")
-    if str(process).lower() == "ve":
+    if get_process(process).name == "ve":
         return None
-    if str(process).lower() != "vp":
-        raise ValueError(f"unknown process {process!r}; expected one of 've', 'vp'")
     value = float(compile_expr(derive_speciation_time(), (_top,))(float(largest_variance)))
     return value if value >= 0 else None
