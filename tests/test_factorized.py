@@ -63,17 +63,12 @@ def test_factorized_times_zero_variance_and_n_one():
 
 
 def test_factorized_times_zero_variance_with_n_one_is_not_nan():
-    # BUG (theory.rem._isotropic_times via factorized_times): for N = 1 a
-    # zero-variance subspace evaluates 0/expm1(0) = 0/0; np.errstate there
-    # silences only "over" and "divide", so NumPy emits
-    # "RuntimeWarning: invalid value encountered in divide" (an error under
-    # this suite's filterwarnings=error) and returns NaN. The docstring
-    # promises 0 for a zero-variance subspace and inf for N = 1; either is
-    # defensible (collapse_time returns 0 for an all-zero spectrum even at
-    # N = 1), NaN with a warning is not.
+    # Regression: for N = 1 a zero-variance subspace used to evaluate
+    # 0/expm1(0) = 0/0 and return NaN with a warning. A normal subspace has
+    # nothing to lose (0), as collapse_time says for an all-zero spectrum.
     times = factorized_times(parse_spectrum("1:2,0:3"), 1)
     assert np.isinf(times[0])
-    assert not np.isnan(times[1])
+    assert times[1] == 0.0
 
 
 def test_lost_first_condition_symbolic_form():
