@@ -32,6 +32,10 @@ HOLD = {
         "numerics/samplers.py module docstring line 11: 'ERROR: Malformed table. "
         "Text in column margin in table line 4.' (widen the middle column)"
     ),
+    "numerics.compare": (
+        "numerics/compare.py, the '#:' comment of LOG_EFFECTIVE_TOL: 'ERROR: Undefined "
+        "substitution referenced: \"ln measured - s(t)\".' (write ``|ln measured - s(t)|``)"
+    ),
 }
 
 INTRO = {
