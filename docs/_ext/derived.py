@@ -282,7 +282,7 @@ def _expand_lostdim(arg: str) -> str:
                 "will appear here, generated at build time, once it is.\n:::")
     if argv[0] not in _subcommands(parser):
         raise DerivedError(f"unknown lostdim subcommand {argv[0]!r} in a lostdim block")
-    output = run_lostdim(argv).rstrip("\n")
+    output = _with_columns(lambda: run_lostdim(argv)).rstrip("\n")
     if "--json" in argv:
         output = pretty_json(json.loads(output))
         return f"```console\n{command}\n```\n\n```json\n{output}\n```"
