@@ -153,6 +153,10 @@ def test_report_changes_with_data(tiny):
     assert entry == {"model": "exact empirical score (factorised)",
                      "subspace": "variance 0.09 (dim 5)", "at": "t = 0.00568",
                      "source": "measured"}
+    changed["mlp"]["loss_times"] = [None, None, None]
+    rep = spectra.report(changed)
+    entry = next(e for e in rep["lost_first"] if e["model"] == "MLP")
+    assert entry["subspace"] is None and entry["at"].startswith("no manifold subspace lost")
     row = next(r for r in rep["rows"] if r["quantity"].startswith("loss time of variance 0.0001")
                and "factorised" in r["quantity"])
     assert row["measured"] is None and row["verdict"] == "no crossing on the grid"
