@@ -36,6 +36,11 @@ HOLD = {
         "numerics/compare.py, the '#:' comment of LOG_EFFECTIVE_TOL: 'ERROR: Undefined "
         "substitution referenced: \"ln measured - s(t)\".' (write ``|ln measured - s(t)|``)"
     ),
+    "numerics.plots.digits": (
+        "numerics/plots/digits.py module docstring lines 9 and 11: 'Enumerated list ends "
+        "without a blank line' / 'Definition list ends without a blank line' (the "
+        "'(d), (e)' item: write it as '(d) and (e) ...' or give each item its own label)"
+    ),
 }
 
 INTRO = {
