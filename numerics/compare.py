@@ -36,7 +36,7 @@ __all__ = ["compare", "format_table", "COLLAPSE_BAND", "SUBSPACE_BAND", "LOG_EFF
 COLLAPSE_BAND = (0.8, 1.4)
 #: measured / predicted per-subspace time counted as agreement (d as small as 2)
 SUBSPACE_BAND = (0.5, 2.0)
-#: |ln measured - s(t)| counted as agreement for the effective sample size
+#: ``|ln measured - s(t)|`` counted as agreement for the effective sample size
 LOG_EFFECTIVE_TOL = 0.6
 
 

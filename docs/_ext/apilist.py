@@ -32,10 +32,6 @@ HOLD = {
         "numerics/samplers.py module docstring line 11: 'ERROR: Malformed table. "
         "Text in column margin in table line 4.' (widen the middle column)"
     ),
-    "numerics.compare": (
-        "numerics/compare.py, the '#:' comment of LOG_EFFECTIVE_TOL: 'ERROR: Undefined "
-        "substitution referenced: \"ln measured - s(t)\".' (write ``|ln measured - s(t)|``)"
-    ),
     "numerics.plots.digits": (
         "numerics/plots/digits.py module docstring lines 9 and 11: 'Enumerated list ends "
         "without a blank line' / 'Definition list ends without a blank line' (the "
