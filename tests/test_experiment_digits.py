@@ -59,8 +59,25 @@ def test_tiny_preset_measures_collapse_and_speciation(tiny_run):
         assert values.shape == (2, 64) and np.allclose(values[:, 0], 1.0)
         # t = 0.05 is below every measured collapse time: all directions normal.
         assert spec["dimension"][-1] == 0
-    assert all(f[0].isupper() or f[0].isdigit() or f.startswith("scikit")
-               for f in sidecar["report"]["findings"])
+    assert any("Cloning experiment" in f for f in sidecar["report"]["findings"])
+
+
+def test_tiny_preset_measures_speciation_of_two_classes(tiny_run):
+    _, sidecar = tiny_run
+    clone = sidecar["data"]["speciation"]
+    # Digits 0 and 1 in [-1, 1]: Lambda = 7.51 (PCA of their 360 images).
+    assert clone["n"] == 360 and clone["largest_variance"] == pytest.approx(7.506, abs=2e-3)
+    assert clone["predicted"] == pytest.approx(0.5 * np.log(clone["largest_variance"]))
+    phi = np.array(clone["phi"])
+    # Cloned below the collapse time (t = 0.1 < 0.3) both copies end on the
+    # same image; cloned at t = 3 (a_t^2 Lambda = 0.019) they are nearly
+    # independent: phi ~ 1/2 for two equal classes, 64 pairs (std 0.06).
+    assert phi[0] == 1.0 and phi[-1] < 0.7
+    # 64 pairs: phi has std <= 0.06, which moves the 0.775 crossing by up to
+    # ~30% on this coarse 6-point grid (quick: 0.95 of the prediction).
+    assert 0.6 < clone["measured"] / clone["predicted"] < 1.5
+    rows = [r for r in sidecar["report"]["rows"] if r["quantity"].startswith("speciation time, classes")]
+    assert len(rows) == 1 and rows[0]["measured"] == clone["measured"]
 
 
 def test_resolved_dimension_counts_snr_above_one():
@@ -87,9 +104,12 @@ def test_idx_files_replace_the_bundled_digits(tmp_path):
     rng = np.random.default_rng(0)
     base = np.zeros((2, 16))
     base[0, :8], base[1, 8:] = 200, 200
-    images = np.clip(base[rng.integers(2, size=80)] + rng.normal(0, 30, (80, 16)), 0, 255)
+    blob = rng.integers(2, size=80)
+    images = np.clip(base[blob] + rng.normal(0, 30, (80, 16)), 0, 255)
     write_idx(tmp_path / "img-idx3-ubyte.gz", images.astype(np.uint8).reshape(80, 4, 4))
+    write_idx(tmp_path / "lab-idx1-ubyte", blob.astype(np.uint8))
     params = dict(digits.PRESETS["tiny"], idx_images=str(tmp_path / "img-idx3-ubyte.gz"),
+                  idx_labels=str(tmp_path / "lab-idx1-ubyte"),
                   idx_limit=70, n_values=[20, 60], grid=8, points=16,
                   mlp={"width": 8, "depth": 1, "steps": 10, "batch": 16, "lr": 1e-3,
                        "ema_decay": 0.9})
@@ -97,10 +117,14 @@ def test_idx_files_replace_the_bundled_digits(tmp_path):
     assert data["data"]["dim"] == 16 and data["data"]["n_images"] == 70
     assert data["data"]["source"].startswith("IDX file")
     assert [c["n"] for c in data["collapse"]] == [20, 60]
+    assert data["speciation"]["n"] == 70 and len(data["speciation"]["phi"]) == 6
     assert digits.report(data)["rows"]
+    unlabelled = digits._data_spec(dict(params, idx_labels=None))
+    assert "skipped" in digits.speciation_task(unlabelled, "vp", params["speciation"], 0)
     too_many = dict(params, n_values=[71])
     with pytest.raises(ValueError, match="N = 71"):
-        run_tasks(digits.tasks(too_many)[1:2], tmp_path / "cache2")
+        run_tasks([t for t in digits.tasks(too_many) if t.key == "collapse-N71"],
+                  tmp_path / "cache2")
 
 
 def test_missing_scikit_learn_is_reported_with_the_install_hint(monkeypatch, tmp_path):

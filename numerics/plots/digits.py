@@ -1,14 +1,17 @@
 """Figure of the digits experiment: collapse, speciation and dimensions on real images.
 
-Four panels, drawn from :func:`numerics.experiments.digits.assemble` data only:
+Six panels, drawn from :func:`numerics.experiments.digits.assemble` data only:
 
 (a) excess entropy density ``f(t)/alpha`` per N, the Gaussian-REM reference
     ``max(s, 0)/(d alpha)`` dashed, the two measured collapse times marked
     (circle: ``f = ln 2/d`` crossing; triangle: median own weight 1/2) and the
-    speciation time as a vertical line;
-(b), (c) normalised Jacobian singular values of the exact empirical score and
+    all-class speciation time as a vertical line;
+(b) median own weight per N with the level 1/2 (the simulator's definition);
+(c) speciation: share phi of cloned trajectories ending in the same class,
+    with the threshold and the predicted and measured times;
+(d), (e) normalised Jacobian singular values of the exact empirical score and
     of the MLP, per N (colour) and probe time (line style);
-(d) resolved dimension (#SNR > 1) versus N at each probe time: MLP (filled),
+(f) resolved dimension (#SNR > 1) versus N at each probe time: MLP (filled),
     exact score (open), Gaussian reference (dotted).
 """
 
@@ -27,13 +30,40 @@ def _time_label(process):
     return f"time t ({process.upper()}, log scale)"
 
 
+def _speciation_panel(ax, clone, process):
+    ax.set_title("(c) speciation: cloned trajectories")
+    ax.set_xlabel(_time_label(process) + " of cloning")
+    ax.set_ylabel("phi(t): share of clone pairs in the same class")
+    if not clone or clone.get("skipped"):
+        why = clone["skipped"] if clone else "not run"
+        ax.text(0.5, 0.5, f"not measured: {why}", ha="center", va="center",
+                transform=ax.transAxes)
+        return
+    times = np.asarray(clone["times"], float)
+    phi = np.asarray(clone["phi"], float)
+    err = np.asarray(clone["phi_stderr"], float)
+    pair = " and ".join(str(c) for c in clone["classes"])
+    ax.errorbar(times, phi, yerr=err, fmt="o-", color="C4", ms=4, capsize=2,
+                label=f"classes {pair} (N = {clone['n']}), exact score")
+    ax.axhline(clone["threshold"], color="0.5", lw=0.8, label=f"threshold {clone['threshold']:g}")
+    if clone["predicted"] is not None:
+        ax.axvline(clone["predicted"], color="0.3", ls="-.", lw=1.2,
+                   label=f"predicted t_S = 1/2 ln Lambda = {clone['predicted']:.2f}")
+    if clone["measured"] is not None:
+        ax.plot([clone["measured"]], [clone["threshold"]], "D", color="C3", ms=7,
+                label=f"measured t_S = {clone['measured']:.2f}")
+    ax.set_xscale("log")
+    ax.set_ylim(0.3, 1.05)
+    ax.legend(fontsize=8, loc="lower left", frameon=False)
+
+
 def plot(data) -> Figure:
     """Draw the digits figure from the experiment's data."""
     process = data["process"]
     info = data["data"]
     colours = [f"C{k}" for k in range(len(data["collapse"]))]
-    fig = Figure(figsize=(12.5, 9.5), layout="constrained")
-    axes = fig.subplots(2, 2)
+    fig = Figure(figsize=(18, 10), layout="constrained")
+    axes = fig.subplots(2, 3)
     fig.suptitle(f"{info['source']}: D = {info['dim']}, {data['scaling']} pixel scaling, "
                  f"{process.upper()} process")
 
@@ -62,11 +92,28 @@ def plot(data) -> Figure:
              Line2D([], [], marker="o", ls="", color="k", mfc="white", label="t_C: f = ln2/D"),
              Line2D([], [], marker="^", ls="", color="k", label="t_C: median own weight 1/2")]
     if t_s is not None:
-        extra.append(Line2D([], [], color="0.3", ls="-.", label=f"t_S = {t_s:.2f}"))
+        extra.append(Line2D([], [], color="0.3", ls="-.", label=f"t_S = {t_s:.2f} (all classes)"))
     ax.legend(handles=handles + extra, fontsize=8, loc="upper left", frameon=False)
 
-    for ax, key, title in ((axes[0, 1], "spectra", "(b) exact empirical score"),
-                           (axes[1, 0], "mlp", "(c) trained MLP")):
+    ax = axes[0, 1]
+    for col, colour in zip(data["collapse"], colours):
+        ax.plot(col["times"], col["median_own_weight"], color=colour, lw=1.8,
+                label=f"N = {col['n']}")
+        if col["measured_collapse_time"] is not None:
+            ax.plot([col["measured_collapse_time"]], [0.5], "^", color=colour, ms=8)
+    ax.axhline(0.5, color="0.5", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel(_time_label(process))
+    ax.set_ylabel("median weight of the generating image")
+    ax.set_ylim(-0.03, 1.05)
+    ax.set_title("(b) median own weight (triangle: t_C at 1/2)")
+    ax.legend(fontsize=8, loc="upper right", frameon=False)
+
+    ax = axes[0, 2]
+    _speciation_panel(ax, data.get("speciation"), process)
+
+    for ax, key, title in ((axes[1, 0], "spectra", "(d) exact empirical score"),
+                           (axes[1, 1], "mlp", "(e) trained MLP")):
         for entry, colour in zip(data[key], colours):
             values = np.asarray(entry["singular_values"], float)
             index = np.arange(1, values.shape[1] + 1)
@@ -84,7 +131,7 @@ def plot(data) -> Figure:
         ax.legend(handles=n_handles + t_handles, fontsize=8, loc="lower left", frameon=False,
                   ncol=2, title="below the grey line (1/2): SNR > 1", title_fontsize=8)
 
-    ax = axes[1, 1]
+    ax = axes[1, 2]
     ns = [entry["n"] for entry in data["mlp"]]
     times = data["mlp"][0]["times"]
     for k, t in enumerate(times):
@@ -99,7 +146,7 @@ def plot(data) -> Figure:
     ax.minorticks_off()
     ax.set_xlabel("training-set size N (log scale)")
     ax.set_ylabel("resolved dimension  #{SNR > 1}")
-    ax.set_title("(d) dimension versus N (dotted: Gaussian reference)")
+    ax.set_title("(f) dimension versus N (dotted: Gaussian reference)")
     ax.set_ylim(-1, info["dim"] + 2)
     ax.legend(fontsize=8, loc="upper left", frameon=False, ncol=2)
     return fig
