@@ -5,12 +5,12 @@ Forward processes (THEORY §1): VE ``dx = sqrt(dDelta/dt) dW`` with
 ``Delta_t = 1 - e^-2t``. One backward step from ``t`` to ``t' < t`` with the
 score ``s = s(x, t)`` frozen over the step:
 
-========  ============================================  =====================================
-process   reverse SDE                                   probability-flow ODE
-========  ============================================  =====================================
-VE        ``x + dD s + sqrt(dD) z``, ``dD = D_t - D_t'``  ``x + (dD / 2) s``
-VP        ``e^h x + 2 (e^h - 1) s + sqrt(e^2h - 1) z``  ``e^h x + (e^h - 1) s``, ``h = t - t'``
-========  ============================================  =====================================
+========  ================================================  =========================================
+process   reverse SDE                                       probability-flow ODE
+========  ================================================  =========================================
+VE        ``x + dD s + sqrt(dD) z``, ``dD = D_t - D_t'``    ``x + (dD / 2) s``
+VP        ``e^h x + 2 (e^h - 1) s + sqrt(e^2h - 1) z``      ``e^h x + (e^h - 1) s``, ``h = t - t'``
+========  ================================================  =========================================
 
 The VE SDE step is Euler–Maruyama in ``Delta``; the VP steps integrate the
 linear drift exactly (exponential integrator), which Euler–Maruyama on

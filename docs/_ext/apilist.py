@@ -28,10 +28,6 @@ API = os.path.join(os.path.dirname(HERE), "api")
 #: modules kept off the API pages until their docstrings build without warnings
 #: (module -> the Sphinx warning to fix); remove an entry once it is fixed
 HOLD = {
-    "numerics.samplers": (
-        "numerics/samplers.py module docstring line 11: 'ERROR: Malformed table. "
-        "Text in column margin in table line 4.' (widen the middle column)"
-    ),
     "numerics.plots.digits": (
         "numerics/plots/digits.py module docstring lines 9 and 11: 'Enumerated list ends "
         "without a blank line' / 'Definition list ends without a blank line' (the "
