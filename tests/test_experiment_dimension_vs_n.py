@@ -88,8 +88,10 @@ def test_report_numbers_come_from_the_data(tiny):
     first_t = data["panels"][0]
     rows = [r for r in report["rows"] if r["quantity"].startswith("retained dimension, factorised")
             and f"t = {first_t['time']:g}," in r["quantity"]]
-    assert [r["measured"] for r in rows] == [float(v) for v in first_t["measured"]["factorized_score"]]
-    assert [r["predicted"] for r in rows] == [float(v) for v in first_t["theory_at_n"]["factorized_rem"]]
+    measured = first_t["measured"]["factorized_score"]
+    predicted = first_t["theory_at_n"]["factorized_rem"]
+    assert [r["measured"] for r in rows] == [float(v) for v in measured]
+    assert [r["predicted"] for r in rows] == [float(v) for v in predicted]
     for row in rows:
         assert row["verdict"] == ("agrees" if row["measured"] == row["predicted"]
                                   else f"disagrees (measured {row['measured']:g})")

@@ -90,7 +90,8 @@ def test_report_numbers_come_from_the_data(tiny):
         rem_row = [r for r in report["rows"] if r["quantity"] == f"t_1/t_2 at {where}"
                    and r["theory"] == "factorised REM"][0]
         assert rem_row["measured"] == pytest.approx(t1 / t2)
-        assert rem_row["predicted"] == pytest.approx(pt["predicted_times"][0] / pt["predicted_times"][1])
+        rem1, rem2 = pt["predicted_times"]
+        assert rem_row["predicted"] == pytest.approx(rem1 / rem2)
         first = 1 if t1 > t2 else 2
         assert f"subspace {first}" in rem_row["verdict"]
         assert any(f"measured t_1 = {t1:.3g}, t_2 = {t2:.3g}" in f for f in report["findings"])

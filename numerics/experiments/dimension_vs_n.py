@@ -52,9 +52,12 @@ on the top subspace, so the network's search stops at the largest experiment
 time.
 
 Run times (2 cores, ``--jobs 2``, other jobs sharing the machine): ``tiny``
-a few seconds; ``quick`` under a minute (four networks of 1500 steps at
-~5 ms a step dominate); ``paper`` about 40 minutes (seven networks of 30000
-steps at ~15 ms, plus the exact scores up to N = 20000).
+a few seconds; ``quick`` 37 s wall for ``lostdim reproduce dimension_vs_n
+--jobs 2`` (measured with a load average near 5 from other jobs; four
+networks of 1500 steps at ~5 ms a step dominate);
+``paper`` about 40 minutes (estimated: seven networks of 20000 steps at
+~30 ms a step, measured on the same loaded machine, plus the exact scores up
+to N = 20000, a few minutes).
 """
 
 from __future__ import annotations
@@ -69,8 +72,10 @@ from theory.spectrum import Spectrum, parse_spectrum
 from ..data import sample_gaussian_manifold
 from ..empirical_score import EmpiricalScore
 from ..factorized_score import FactorizedScore
-from ..loss_times import LOSS_THRESHOLD, measure_loss_times, posterior_variance_ratio, reference_variances
+from ..loss_times import (LOSS_THRESHOLD, measure_loss_times, posterior_variance_ratio,
+                          reference_variances)
 from ..mlp import MLPConfig, ScoreModel, TrainConfig, init_training, train
+from ..mlp.blas import blas_threads
 from .runner import Task
 
 __all__ = ["NAME", "TITLE", "PRESETS", "SNR_MIN", "tasks", "assemble", "report",
@@ -97,7 +102,7 @@ PRESETS = {
     "paper": {"spectrum": "1:2,0.09:5,1e-4:23", "normalize": True, "process": "ve",
               "ns": [250, 500, 1000, 2000, 5000, 10000, 20000], "times": [1e-4, 1e-3, 1e-2],
               "batch": 256, "mlp_points": 128,
-              "mlp": {"width": 256, "depth": 3, "steps": 30000, "batch": 256, "lr": 1e-3,
+              "mlp": {"width": 128, "depth": 3, "steps": 20000, "batch": 128, "lr": 1e-3,
                       "t_min": 1e-5},
               "grid": 600, "seed": 0},
 }
@@ -172,6 +177,13 @@ def measure_exact(spectrum, n, times, process, normalize, batch, seed) -> dict:
     >>> sorted(r), len(r["joint"]["ratio"][0])
     (['factorized', 'joint', 'n', 'reference'], 2)
     """
+    # One BLAS thread: tasks run one per core, and the many small products of
+    # the streamed scores stall with more threads on a loaded machine.
+    with blas_threads(1):
+        return _measure_exact(spectrum, n, times, process, normalize, batch, seed)
+
+
+def _measure_exact(spectrum, n, times, process, normalize, batch, seed):
     spec, data = _training_set(spectrum, n, normalize, seed)
     reference = reference_variances(data, spec.subspace_index())
     out = {"n": int(n), "reference": reference.tolist()}
@@ -270,8 +282,8 @@ def measure_mlp(spectrum, n, times, process, normalize, points, mlp, seed) -> di
         loss.append(value)
         notes.append(note)
     return {"n": int(n), "ratio": ratios, "loss_time": loss, "loss_note": notes,
-            "grid": grid.tolist(), "curve": curve, "final_loss": float(np.mean(state.losses[-100:])),
-            "seconds_per_step": per_step}
+            "grid": grid.tolist(), "curve": curve,
+            "final_loss": float(np.mean(state.losses[-100:])), "seconds_per_step": per_step}
 
 
 def _largest_crossing(column):
@@ -506,7 +518,8 @@ def report(data) -> dict:
                         f"dimensions {'; '.join(parts)}; MLP {', '.join(mlp)}.")
     # which subspace is lost first, per model, as a function of N
     loss = data["loss_times"]
-    entries = (("MLP", "mlp", "measured"), ("exact joint empirical score", "joint_score", "measured"),
+    entries = (("MLP", "mlp", "measured"),
+               ("exact joint empirical score", "joint_score", "measured"),
                ("exact factorised empirical score", "factorized_score", "measured"),
                (f"paper criterion (g = {data['g']:g})", "paper_criterion", "theory"),
                ("factorised REM", "factorized_rem", "theory"))
@@ -514,9 +527,15 @@ def report(data) -> dict:
         labels = [_first_lost(times) for times in loss[key]]
         for label, lo, hi in _n_ranges(ns, labels):
             if label is None:
+                why = "no subspace's ratio crosses 1/2 on the search grid"
+                if key == "mlp":
+                    # the network's own reasons, one per subspace (e.g. "not lost
+                    # at any measurable time (1e-05 to 0.01)")
+                    notes = {note for j, n in enumerate(ns) if lo <= n <= hi
+                             for note in loss["mlp_note"][j]}
+                    why = "per subspace: " + "; ".join(sorted(notes))
                 lost_first.append({"model": model, "subspace": None,
-                                   "at": f"{_range_text(lo, hi)}: not measurable (no subspace's "
-                                         "ratio crosses 1/2 on the search grid)",
+                                   "at": f"{_range_text(lo, hi)}: no loss time measured ({why})",
                                    "source": source})
                 continue
             times = [loss[key][ns.index(n)][label] for n in ns if lo <= n <= hi]
@@ -527,12 +546,12 @@ def report(data) -> dict:
     lost_first.append({"model": "joint REM", "subspace": "all subspaces at once",
                        "at": f"t_C = {loss['joint_rem'][0]:.3g} (N = {ns[0]}) to "
                              f"{loss['joint_rem'][-1]:.3g} (N = {ns[-1]})", "source": "theory"})
+    names = ", ".join(_subspace_name(data, k) for k in range(len(data["dims"])))
     for model, key in (("exact joint empirical score", "joint_score"),
                        ("exact factorised empirical score", "factorized_score"), ("MLP", "mlp")):
-        for j, n in enumerate(ns):
-            text = ", ".join("—" if v is None else f"{v:.3g}" for v in loss[key][j])
-            findings.append(f"{model}, N = {n}: measured loss times per subspace "
-                            f"({', '.join(_subspace_name(data, k) for k in range(len(data['dims'])))})"
-                            f": {text}." if j == 0 else
-                            f"{model}, N = {n}: measured loss times per subspace: {text}.")
+        per_n = "; ".join(f"N = {n}: " + ", ".join("—" if v is None else f"{v:.3g}"
+                                                  for v in loss[key][j])
+                          for j, n in enumerate(ns))
+        findings.append(f"{model}, measured loss times per subspace ({names}; — where not "
+                        f"measurable): {per_n}.")
     return {"rows": rows, "findings": findings, "lost_first": lost_first}

@@ -28,6 +28,11 @@ VE ``t_C = 1/(e^{2 alpha} - 1)``, VP ``t_C = -1/2 ln(1 - e^{-2 alpha})``
 :func:`numerics.metrics.measured_collapse_time`, for a few (N, d) per process.
 Agreement bands are those of :mod:`numerics.compare` (finite-d shift of the
 transition).
+
+Run times (2 cores, ``--jobs 2``, load average near 5 from other jobs):
+``tiny`` a few seconds; ``quick`` 12 s wall (measured); ``paper`` about 10
+minutes (estimated: 42 phase points and 18 joint points with 1024 probe points
+on a 46-time grid, the largest N = 20000 in d = 60).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from ..data import sample_gaussian_manifold
 from ..empirical_score import EmpiricalScore
 from ..factorized_score import FactorizedScore
 from ..metrics import measured_collapse_time
+from ..mlp.blas import blas_threads
 from .runner import Task
 
 __all__ = ["NAME", "TITLE", "PRESETS", "tasks", "assemble", "report", "measure_phase_point",
@@ -97,7 +103,8 @@ def validate(params) -> dict:
         raise ValueError(f"lambda2 must be finite and > 0, got {p['lambda2']!r}")
     for point in p["points"]:
         ratio, d1 = point
-        if not (math.isfinite(ratio) and ratio > 0 and int(d1) == d1 and 1 <= d1 < p["ambient_dim"]):
+        if not (math.isfinite(ratio) and ratio > 0 and int(d1) == d1
+                and 1 <= d1 < p["ambient_dim"]):
             raise ValueError("each point needs lambda1/lambda2 > 0 and 1 <= d1 < ambient_dim = "
                              f"{p['ambient_dim']}, got {point!r}")
     for proc, n, d in p["joint"]:
@@ -109,8 +116,8 @@ def validate(params) -> dict:
             raise ValueError(f"{key} must be an integer >= 2, got {p[key]!r}")
     lo, hi, count = p["collapse_grid"]
     if not (0 < lo < hi and math.isfinite(hi) and int(count) == count and count >= 2):
-        raise ValueError(f"collapse_grid must be [lo, hi, points] with 0 < lo < hi and points >= 2, "
-                         f"got {p['collapse_grid']!r}")
+        raise ValueError("collapse_grid must be [lo, hi, points] with 0 < lo < hi and "
+                         f"points >= 2, got {p['collapse_grid']!r}")
     return p
 
 
@@ -158,7 +165,9 @@ def measure_phase_point(n, lambda1, lambda2, d1, d2, batch, seed, index, grid) -
     rng = np.random.default_rng([int(seed), 1, int(index)])
     data = sample_gaussian_manifold(spec, int(n), rng)
     model = FactorizedScore(data, spec.subspace_index(), "ve")
-    result = measured_collapse_time(model, _collapse_grid(grid), n=int(batch), rng=rng)
+    # one BLAS thread: tasks run one per core (see dimension_vs_n.measure_exact)
+    with blas_threads(1):
+        result = measured_collapse_time(model, _collapse_grid(grid), n=int(batch), rng=rng)
     times = [float(v) if math.isfinite(v) else None for v in np.atleast_1d(result.time)]
     return {"measured_times": times}
 
@@ -169,7 +178,9 @@ def measure_joint_collapse(process, n, d, batch, seed, index, grid) -> dict:
     rng = np.random.default_rng([int(seed), 2, int(index)])
     data = sample_gaussian_manifold(spec, int(n), rng)
     model = EmpiricalScore(data, process)
-    result = measured_collapse_time(model, _collapse_grid(grid), n=int(batch), rng=rng)
+    # one BLAS thread: tasks run one per core (see dimension_vs_n.measure_exact)
+    with blas_threads(1):
+        result = measured_collapse_time(model, _collapse_grid(grid), n=int(batch), rng=rng)
     return {"measured_time": float(result.time) if math.isfinite(result.time) else None}
 
 
@@ -280,17 +291,18 @@ def report(data) -> dict:
             measured_count += 1
             agree_rem += int(m_order == (1 if rem > 1 else 2))
             agree_paper += int(m_order == (1 if paper > 1 else 2))
+            variance = pt["lambda_ratio"] * data["lambda2"] if m_order == 1 else data["lambda2"]
+            dim = pt["d1"] if m_order == 1 else pt["d2"]
             lost_first.append({"model": "exact factorised empirical score",
-                               "subspace": f"subspace {m_order} (variance "
-                                           f"{(pt['lambda_ratio'] * data['lambda2'] if m_order == 1 else data['lambda2']):g}, "
-                                           f"dim {pt['d1'] if m_order == 1 else pt['d2']})",
+                               "subspace": f"subspace {m_order} (variance {variance:g}, dim {dim})",
                                "at": f"{where}, N = {data['n']} (t_1/t_2 = {measured:.3g})",
                                "source": "measured"})
     n_points = len(data["points"])
-    findings.append(f"Factorised score at N = {data['n']}, D = {data['ambient_dim']}: the measured "
-                    f"lost-first subspace matches the factorised REM at {agree_rem}/{measured_count} "
-                    f"measured points and the paper criterion (larger variance first) at "
-                    f"{agree_paper}/{measured_count} (of {n_points} points).")
+    findings.append(f"Factorised score at N = {data['n']}, D = {data['ambient_dim']}: the "
+                    "measured lost-first subspace matches the factorised REM at "
+                    f"{agree_rem}/{measured_count} measured points and the paper criterion "
+                    f"(larger variance first) at {agree_paper}/{measured_count} "
+                    f"(of {n_points} points).")
     for pt in data["points"]:
         t1, t2 = pt["measured_times"]
         if t1 is None or t2 is None:
@@ -298,9 +310,10 @@ def report(data) -> dict:
                             f"{pt['d1']}/{pt['d2']} a collapse time is not measurable on the grid "
                             f"{data['collapse_grid'][0]:g}..{data['collapse_grid'][1]:g}.")
             continue
-        findings.append(f"At lambda1/lambda2 = {pt['lambda_ratio']:g}, d1/d2 = {pt['d1']}/{pt['d2']}: "
-                        f"measured t_1 = {t1:.3g}, t_2 = {t2:.3g} (REM {pt['predicted_times'][0]:.3g}, "
-                        f"{pt['predicted_times'][1]:.3g}); subspace {_order(t1, t2)} is lost first.")
+        rem1, rem2 = pt["predicted_times"]
+        findings.append(f"At lambda1/lambda2 = {pt['lambda_ratio']:g}, d1/d2 = "
+                        f"{pt['d1']}/{pt['d2']}: measured t_1 = {t1:.3g}, t_2 = {t2:.3g} "
+                        f"(REM {rem1:.3g}, {rem2:.3g}); subspace {_order(t1, t2)} is lost first.")
     lost_first.append({"model": "factorised REM", "subspace": "subspace 1 iff t_1 > t_2",
                        "at": f"lambda1/lambda2 > (N^(2/d1) - 1)/(N^(2/d2) - 1), N = {data['n']}",
                        "source": "theory"})

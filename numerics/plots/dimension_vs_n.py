@@ -75,7 +75,8 @@ def plot(data) -> Figure:
         ax.set_yticks(ticks)
         ax.set_ylim(-1.5, sum(data["dims"]) + 1.5)
         ax.grid(True, which="major", alpha=0.3)
-    norm = "unit-sphere samples, normalised spectrum" if data["normalize"] else "raw Gaussian samples"
+    norm = ("unit-sphere samples, normalised spectrum" if data["normalize"]
+            else "raw Gaussian samples")
     axes[0].set_ylabel(f"retained dimension (of D = {sum(data['dims'])})")
     handles = [Line2D([], [], **_THEORY_STYLE[k], label=labels[k]) for k in _THEORY_STYLE]
     handles += [
