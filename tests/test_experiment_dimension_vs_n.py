@@ -92,16 +92,23 @@ def test_report_numbers_come_from_the_data(tiny):
     predicted = first_t["theory_at_n"]["factorized_rem"]
     assert [r["measured"] for r in rows] == [float(v) for v in measured]
     assert [r["predicted"] for r in rows] == [float(v) for v in predicted]
-    for row in rows:
-        assert row["verdict"] == ("agrees" if row["measured"] == row["predicted"]
-                                  else f"disagrees (measured {row['measured']:g})")
+    for j, row in enumerate(rows):
+        if row["measured"] == row["predicted"]:
+            assert row["verdict"] == "agrees"
+        else:
+            # the distance to the nearest factorised-REM step, recomputed from the data
+            t_k = np.array(data["loss_times"]["factorized_rem"][j])
+            factor = np.exp(np.min(np.abs(np.log(first_t["time"] / t_k))))
+            assert row["verdict"] == (f"disagrees (measured {row['measured']:g}; t is a factor "
+                                      f"{factor:.2g} from the nearest predicted loss time)")
     sentence = [f for f in report["findings"] if f.startswith(f"At t = {first_t['time']:g},")][0]
     assert ", ".join(map(str, first_t["measured"]["joint_score"])) in sentence
     # lost-first entries of the factorised score name the subspace with the largest loss time
     loss = data["loss_times"]["factorized_score"]
     entry = [e for e in report["lost_first"] if e["model"] == "exact factorised empirical score"][0]
     k = int(np.nanargmax([np.nan if v is None else v for v in loss[0]]))
-    assert entry["subspace"] == f"variance {data['variances'][k]:.3g} (dim {data['dims'][k]})"
+    assert entry["subspace"] == (f"variance {data['raw_variances'][k]:.3g} (dim {data['dims'][k]}, "
+                                 f"{data['variances'][k]:.3g} normalised)")
 
 
 def test_tweedie_ratio_of_the_empirical_score_is_its_weighted_variance():

@@ -422,6 +422,7 @@ def assemble(params, results) -> dict:
     }
     return {"spectrum": str(spec), "normalize": bool(p["normalize"]), "g": g,
             "process": p["process"], "variances": variances, "dims": dims, "ns": ns,
+            "raw_variances": list(p["_spectrum"].variances),
             "times": [float(t) for t in p["times"]], "panels": panels, "loss_times": loss,
             "snr_min": SNR_MIN, "loss_threshold": LOSS_THRESHOLD,
             "mlp": {"final_loss": [results[f"mlp-N{n}"]["final_loss"] for n in ns],
@@ -430,7 +431,25 @@ def assemble(params, results) -> dict:
 
 
 def _subspace_name(data, k):
-    return f"variance {data['variances'][k]:.3g} (dim {data['dims'][k]})"
+    # named by the variance of the spectrum as given (the paper's 1, 0.09, 1e-4),
+    # with the normalised variance the theories use when they differ
+    raw, used = data["raw_variances"][k], data["variances"][k]
+    extra = f", {used:.3g} normalised" if data["normalize"] else ""
+    return f"variance {raw:.3g} (dim {data['dims'][k]}{extra})"
+
+
+def _nearest_step(data, theory_key, j, t):
+    """How far ``t`` is from the theory's nearest predicted loss time at the j-th N.
+
+    Near a step, finite-dimension smearing of the transition (tens of percent)
+    can flip a measured subspace; far from every step it cannot.
+    """
+    times = np.atleast_1d(np.asarray(data["loss_times"][theory_key][j], dtype=float))
+    times = times[np.isfinite(times) & (times > 0)]
+    if not times.size:
+        return "no finite predicted loss time"
+    factor = float(np.exp(np.min(np.abs(np.log(t / times)))))
+    return f"t is a factor {factor:.2g} from the nearest predicted loss time"
 
 
 def _first_lost(times):
@@ -469,7 +488,9 @@ def report(data) -> dict:
                     low, high = panel["measured"]["mlp_low"][j], panel["measured"]["mlp_high"][j]
                     measured = float(low) if low == high else None
                     if low == high:
-                        verdict = "agrees" if low == predicted else f"disagrees (measured {low})"
+                        verdict = ("agrees" if low == predicted
+                                   else f"disagrees (measured {low}; "
+                                        f"{_nearest_step(data, theory_key, j, t)})")
                     else:
                         verdict = (f"undecided: measured {low} to {high} (subspaces with SNR < "
                                    f"{data['snr_min']:g}); "
@@ -477,7 +498,8 @@ def report(data) -> dict:
                 else:
                     measured = float(panel["measured"][measured_key][j])
                     verdict = ("agrees" if measured == predicted
-                               else f"disagrees (measured {measured:g})")
+                               else f"disagrees (measured {measured:g}; "
+                                    f"{_nearest_step(data, theory_key, j, t)})")
                 rows.append({"quantity": f"retained dimension, {label}, t = {t:g}, N = {n}",
                              "theory": theory_name, "predicted": float(predicted),
                              "measured": measured,
