@@ -44,6 +44,12 @@ Theory: the paper's ``t_i*`` (g = 0), the factorised REM ``t_k`` and the
 joint REM ``t_C`` (every subspace at once). "Lost first" is decided among the
 two manifold subspaces (variances 1 and 0.09); the 0.01-std subspace is the
 normal bundle of the figure and only appears in the table.
+
+Run times, measured on 2 shared cores (load average 4-8 from other jobs;
+wall clock, one worker): ``tiny`` 5 s; ``quick`` 71 s (23 s of CPU: MLP
+3000 steps at ~3.3 ms, exact factorised loss times ~8 s, joint ~3 s);
+``paper`` 11.3 min (5.4 min of CPU, nearly all the 20000 MLP steps at
+~24 ms each).
 """
 
 from __future__ import annotations
@@ -467,7 +473,10 @@ def _findings(data, labels, t_star, t_k, t_c, joint, fact, mlp, n):
     ]
     resolved = net["resolved_times"]
     last = np.asarray(net["manifold_levels"])[-1]
-    level_text = ", ".join(f"{labels[k]} {last[k]:.3g}" for k in range(len(labels)))
+    # the Gaussian (generalising) value at that time, for scale
+    gaussian = theory.normalized_singular_values(times[-1], data["theory"]["normalized_variances"])
+    level_text = ", ".join(f"{labels[k]} {last[k]:.3g} (Gaussian 1/(1+SNR) = {gaussian[k]:.3g})"
+                           for k in range(len(labels)))
     mlp_text = "; ".join(
         (f"{labels[k]} resolved (level < {net['level']:g}) from {_fmt_t(resolved[k])}, "
          + (f"lost (level back above {net['level']:g}) at {_fmt_t(mlp[k])}" if mlp[k] is not None
