@@ -61,6 +61,20 @@ def test_theory_curves_equal_closed_forms(tiny):
         assert panel["theory_grid"]["joint_rem"] == [30 if s >= 0 else 0 for s in entropy]
 
 
+def test_population_spectral_dimension_is_the_largest_gap_rule(tiny):
+    _, _, data, _ = tiny
+    lam = np.repeat(data["variances"], data["dims"])
+    for panel in data["panels"]:
+        values = np.sort(1.0 / (panel["time"] + lam))[::-1]
+        values /= values[0]
+        gaps = values[:-1] - values[1:]
+        i = int(np.argmax(gaps))
+        expected = lam.size - i - 1 if gaps[i] >= 0.3 else 0
+        assert panel["spectral"]["population"] == expected
+        for key in ("joint_score", "factorized_score", "mlp"):
+            assert all(0 <= d <= lam.size for d in panel["spectral"][key])
+
+
 def test_measured_dimensions_follow_the_ratios(tiny):
     _, results, data, _ = tiny
     dims = data["dims"]

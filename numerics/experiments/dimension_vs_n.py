@@ -41,6 +41,14 @@ of the subspaces not lost.
 * joint REM: everything is lost below the joint collapse time ``t_C(N)``,
   everything retained above it.
 
+For comparison with the paper's own kind of measurement, every model's
+**spectral dimension** is also recorded: the largest-gap rule
+(:func:`numerics.estimators.largest_gap_dimension`) on the normalised singular
+values of its Jacobian at 8 on-manifold points ``x = a_t y``, next to the same
+rule on the exact population spectrum. It counts resolved, unlost directions
+(a subspace of SNR << 1 reads as normal even when retained), so it is not the
+retained dimension and is reported in the findings only.
+
 Per-subspace loss times (for "which subspace is lost first") are the largest
 time at which the ratio is below 1/2: :func:`numerics.loss_times.measure_loss_times`
 on :data:`EXACT_LOSS_GRID` for the exact scores, the same rule on a log grid of
@@ -76,10 +84,12 @@ from ..loss_times import (LOSS_THRESHOLD, measure_loss_times, posterior_variance
                           reference_variances)
 from ..mlp import MLPConfig, ScoreModel, TrainConfig, init_training, train
 from ..mlp.blas import blas_threads
+from ..spectrum_probe import estimate_dimension, spectra_over_time
 from .runner import Task
 
 __all__ = ["NAME", "TITLE", "PRESETS", "SNR_MIN", "tasks", "assemble", "report",
            "measure_exact", "measure_mlp", "tweedie_ratio", "theory_times", "theory_dimensions",
+           "population_spectral_dimension",
            "validate"]
 
 NAME = "dimension_vs_n"
@@ -197,8 +207,34 @@ def _measure_exact(spectrum, n, times, process, normalize, batch, seed):
             ratios.append([_finite(v) for v in posterior_variance_ratio(model, x, t, reference)])
         loss, _ = measure_loss_times(model, spec, grid=EXACT_LOSS_GRID, batch=int(batch),
                                      rng=_generator(seed, n, 3), normalize=normalize)
-        out[name] = {"ratio": ratios, "loss_time": [_finite(v) for v in loss]}
+        out[name] = {"ratio": ratios, "loss_time": [_finite(v) for v in loss],
+                     "spectral_dimension": _spectral_dimensions(model, spec, times, process,
+                                                                normalize, seed, n)}
     return out
+
+
+def _spectral_dimensions(model, spec, times, process, normalize, seed, n):
+    # the paper's kind of measurement: largest-gap dimension of the Jacobian's
+    # normalised singular values at on-manifold points x = a_t y (8 points)
+    _, dims = spectra_over_time(model, list(times), process=process, at="manifold",
+                                spectrum=spec, normalize=normalize, points=8,
+                                rng=_generator(seed, n, 4), estimator="gap")
+    return [int(d) for d in dims]
+
+
+def population_spectral_dimension(spectrum: Spectrum, t, process="ve") -> int:
+    """Largest-gap dimension of the population score's Jacobian (exact Gaussian).
+
+    The same estimator as the measured spectral dimensions, applied to the
+    singular values ``1/(Delta + a^2 lambda_i)``: what a model that neither
+    memorises nor errs would read.
+
+    >>> population_spectral_dimension(theory.PAPER_SPECTRUM.normalized(), 1e-3)
+    7
+    """
+    proc = theory.get_process(process)
+    values = 1.0 / (float(proc.delta(t)) + float(proc.a(t)) ** 2 * spectrum.per_direction())
+    return int(estimate_dimension(values, "gap"))
 
 
 def tweedie_ratio(model, x, t, reference, subspace_index, process="ve") -> np.ndarray:
@@ -282,6 +318,8 @@ def measure_mlp(spectrum, n, times, process, normalize, points, mlp, seed) -> di
         loss.append(value)
         notes.append(note)
     return {"n": int(n), "ratio": ratios, "loss_time": loss, "loss_note": notes,
+            "spectral_dimension": _spectral_dimensions(model, spec, times, process, normalize,
+                                                       seed, n),
             "grid": grid.tolist(), "curve": curve,
             "final_loss": float(np.mean(state.losses[-100:])), "seconds_per_step": per_step}
 
@@ -412,6 +450,16 @@ def assemble(params, results) -> dict:
                             **theory_dimensions(spec, grid, t, g, times=grid_times)},
             "theory_at_n": theory_dimensions(spec, ns, t, g, times=at_n),
             "measured": measured, "ratio": ratios,
+            # the paper's kind of dimension (largest Jacobian gap, on-manifold
+            # points): not the retained dimension, shown for comparison
+            "spectral": {
+                "population": population_spectral_dimension(spec, t, p["process"]),
+                "joint_score": [results[f"exact-N{n}"]["joint"]["spectral_dimension"][i]
+                                for n in ns],
+                "factorized_score": [results[f"exact-N{n}"]["factorized"]
+                                     ["spectral_dimension"][i] for n in ns],
+                "mlp": [results[f"mlp-N{n}"]["spectral_dimension"][i] for n in ns],
+            },
         })
     loss = {
         "joint_score": [results[f"exact-N{n}"]["joint"]["loss_time"] for n in ns],
@@ -538,6 +586,15 @@ def report(data) -> dict:
                zip(panel["measured"]["mlp_low"], panel["measured"]["mlp_high"])]
         findings.append(f"At t = {t:g}, for N = {', '.join(map(str, ns))}: measured retained "
                         f"dimensions {'; '.join(parts)}; MLP {', '.join(mlp)}.")
+    for panel in data["panels"]:
+        sp = panel["spectral"]
+        findings.append(
+            f"Largest-gap Jacobian dimension at on-manifold points (the paper's kind of "
+            f"estimate; it also drops unresolved directions) at t = {panel['time']:g}: "
+            f"population {sp['population']}; joint score "
+            f"{', '.join(map(str, sp['joint_score']))}; factorised score "
+            f"{', '.join(map(str, sp['factorized_score']))}; MLP {', '.join(map(str, sp['mlp']))} "
+            f"(N = {', '.join(map(str, ns))}).")
     # which subspace is lost first, per model, as a function of N
     loss = data["loss_times"]
     entries = (("MLP", "mlp", "measured"),
