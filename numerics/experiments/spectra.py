@@ -45,11 +45,11 @@ joint REM ``t_C`` (every subspace at once). "Lost first" is decided among the
 two manifold subspaces (variances 1 and 0.09); the 0.01-std subspace is the
 normal bundle of the figure and only appears in the table.
 
-Run times, measured on 2 shared cores (load average 4-8 from other jobs;
-wall clock, one worker): ``tiny`` 5 s; ``quick`` 71 s (23 s of CPU: MLP
-3000 steps at ~3.3 ms, exact factorised loss times ~8 s, joint ~3 s);
-``paper`` 11.3 min (5.4 min of CPU, nearly all the 20000 MLP steps at
-~24 ms each).
+Run times, measured on 2 cores with one worker (``lostdim reproduce``
+default): ``tiny`` 5 s; ``quick`` 22 s on a quiet machine and 71 s at load
+average ~8 from other jobs (23 s of CPU: MLP 3000 steps at ~3.3 ms, exact
+factorised loss times ~8 s, joint ~3 s); ``paper`` 11.3 min at load 4-8
+(5.4 min of CPU, nearly all of it the 20000 MLP steps at ~24 ms each).
 """
 
 from __future__ import annotations

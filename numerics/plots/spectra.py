@@ -6,7 +6,8 @@ Three columns, two rows:
   dropped and the rest over their maximum, as in the paper) and the
   factorised-REM picture (bottom; ``1/(1 + SNR)`` or 1 once a subspace is lost);
 * (b) the MLP's exact Jacobian at the origin (top) and on the manifold (bottom);
-* (c) the exact joint empirical score at the same probe points.
+* (c) the exact joint empirical score at the same probe points (the
+  factorised one is in the data and the report, not drawn).
 
 One curve per time, coloured by time on a log colour scale (one colour bar);
 dashed vertical lines mark the number of normal-level directions of the full
