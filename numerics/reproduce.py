@@ -88,8 +88,9 @@ def render_report(sidecars, preset) -> str:
         lines += ["## Which subspace is lost first", "",
                   "| model | lost first | at | source |", "|---|---|---|---|"]
         for entry in lost_first:
-            lines.append(f"| {entry['model']} | {entry['subspace']} | {entry['at']} | "
-                         f"{entry.get('source', '')} |")
+            subspace = entry["subspace"] or "none lost on the measured grid"
+            at = entry["at"] or "—"
+            lines.append(f"| {entry['model']} | {subspace} | {at} | {entry.get('source', '')} |")
         lines.append("")
     for s in sidecars:
         lines += [f"## {s['title']}", ""]
