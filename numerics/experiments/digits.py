@@ -71,10 +71,9 @@ joint collapse time :func:`theory.collapse_time` and apparent dimension
 
 Run time, measured on 2 cores shared with other work, one job: ``tiny``
 ~10-16 s, ``quick`` ~50 s (MLP training 3 x ~9 s at ~6 ms per step, the N = 1600
-collapse task ~12 s, speciation ~8 s). ``paper`` is estimated at ~12 min:
-5 x 6000 steps at ~13 ms per step (width 128, depth 3) ~6.5 min, the collapse
-tasks with 4x the points and 1.7x the grid ~3 min, speciation with 4x the
-trajectories and 1.7x the clone times ~1 min.
+collapse task ~12 s, speciation ~8 s). ``paper`` took 436 s (~7 min): MLP
+training 5 x 6000 steps at ~10 ms per step (width 128, depth 3) ~5 min,
+speciation (1024 trajectories, 20 clone times) 68 s, collapse tasks ~1 min.
 """
 
 from __future__ import annotations

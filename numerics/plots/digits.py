@@ -10,7 +10,8 @@ Six panels, drawn from :func:`numerics.experiments.digits.assemble` data only:
 (c) speciation: share phi of cloned trajectories ending in the same class,
     with the threshold and the predicted and measured times;
 (d), (e) normalised Jacobian singular values of the exact empirical score and
-    of the MLP, per N (colour) and probe time (line style);
+    of the MLP, per N (colour) and probe time (line style; at most three
+    times: the first, middle and last);
 (f) resolved dimension (#SNR > 1) versus N at each probe time: MLP (filled),
     exact score (open), Gaussian reference (dotted).
 """
@@ -114,11 +115,14 @@ def plot(data) -> Figure:
 
     for ax, key, title in ((axes[1, 0], "spectra", "(d) exact empirical score"),
                            (axes[1, 1], "mlp", "(e) trained MLP")):
+        # At most three probe times (first, middle, last): more curves per N
+        # would not be readable; panel (f) summarises every time.
+        shown = sorted({0, len(data[key][0]["times"]) // 2, len(data[key][0]["times"]) - 1})
         for entry, colour in zip(data[key], colours):
             values = np.asarray(entry["singular_values"], float)
             index = np.arange(1, values.shape[1] + 1)
-            for k, t in enumerate(entry["times"]):
-                ax.plot(index, values[k], color=colour, ls=_STYLES[k % len(_STYLES)], lw=1.4)
+            for j, k in enumerate(shown):
+                ax.plot(index, values[k], color=colour, ls=_STYLES[j], lw=1.4)
         ax.axhline(0.5, color="0.5", lw=0.8)
         ax.set_xlabel("index i of the singular value (descending)")
         ax.set_ylabel("normalised singular value of the score Jacobian")
@@ -126,8 +130,9 @@ def plot(data) -> Figure:
         ax.set_title(f"{title}: Jacobian spectra at training images")
         n_handles = [Line2D([], [], color=c, lw=1.6, label=f"N = {e['n']}")
                      for e, c in zip(data[key], colours)]
-        t_handles = [Line2D([], [], color="k", ls=_STYLES[k % len(_STYLES)], lw=1.2,
-                            label=f"t = {t:g}") for k, t in enumerate(data[key][0]["times"])]
+        t_handles = [Line2D([], [], color="k", ls=_STYLES[j], lw=1.2,
+                            label=f"t = {data[key][0]['times'][k]:g}")
+                     for j, k in enumerate(shown)]
         ax.legend(handles=n_handles + t_handles, fontsize=8, loc="lower left", frameon=False,
                   ncol=2, title="below the grey line (1/2): SNR > 1", title_fontsize=8)
 
