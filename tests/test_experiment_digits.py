@@ -76,7 +76,8 @@ def test_tiny_preset_measures_speciation_of_two_classes(tiny_run):
     # 64 pairs: phi has std <= 0.06, which moves the 0.775 crossing by up to
     # ~30% on this coarse 6-point grid (quick: 0.95 of the prediction).
     assert 0.6 < clone["measured"] / clone["predicted"] < 1.5
-    rows = [r for r in sidecar["report"]["rows"] if r["quantity"].startswith("speciation time, classes")]
+    rows = [r for r in sidecar["report"]["rows"]
+            if r["quantity"].startswith("speciation time, classes")]
     assert len(rows) == 1 and rows[0]["measured"] == clone["measured"]
 
 

@@ -65,8 +65,9 @@ t that end in the same class, and the time where it falls below 0.775
 
 Predictions: speciation time ``t_S = 1/2 ln Lambda`` (VP, Lambda the largest
 eigenvalue of the preprocessed data covariance: of all images, and of the two
-cloned classes) and a *per-pixel Gaussian REM reference*: the data covariance spectrum as a :class:`theory.Spectrum`, whose
-joint collapse time :func:`theory.collapse_time` and apparent dimension
+cloned classes) and a *per-pixel Gaussian REM reference*: the data covariance
+spectrum as a :class:`theory.Spectrum`, whose joint collapse time
+:func:`theory.collapse_time` and apparent dimension
 (``#{SNR > 1}``) would hold for Gaussian data with that covariance.
 
 Run time, measured on 2 cores shared with other work, one job: ``tiny``
@@ -343,9 +344,9 @@ def speciation_task(data, process, speciation, seed):
 
     Trajectories of the reverse SDE with the exact empirical score of the
     two classes' images start from exact draws of the noised empirical
-    measure at t = 2 x the largest clone time. At each clone time the state is copied and both copies
-    finish (independent noise) at t = 1e-3; each copy's class is that of its
-    nearest training image. ``phi(t)`` is the share of pairs that agree; the
+    measure at t = 2 x the largest clone time. At each clone time the state
+    is copied and both copies finish (independent noise) at t = 1e-3; each
+    copy's class is that of its nearest training image. ``phi(t)`` is the share of pairs that agree; the
     measured speciation time is where phi falls below ``threshold`` (0.775,
     the value at t_S of Biroli et al.'s two-class theory, which they use for
     images), the prediction ``1/2 ln Lambda`` with Lambda the largest
