@@ -347,10 +347,11 @@ def speciation_task(data, process, speciation, seed):
     measure at t = 2 x the largest clone time. At each clone time the state
     is copied and both copies finish (independent noise) at t = 1e-3; each
     copy's class is that of its nearest training image. ``phi(t)`` is the
-    share of pairs that agree; the measured speciation time is where phi falls below ``threshold`` (0.775,
-    the value at t_S of Biroli et al.'s two-class theory, which they use for
-    images), the prediction ``1/2 ln Lambda`` with Lambda the largest
-    covariance eigenvalue of the two classes.
+    share of pairs that agree; the measured speciation time is where phi
+    falls below ``threshold`` (0.775, the value at t_S of Biroli et al.'s
+    two-class theory, which they use for images), the prediction
+    ``1/2 ln Lambda`` with Lambda the largest covariance eigenvalue of the
+    two classes.
     """
     images, labels, _ = load_images(data.get("idx_images"), data.get("idx_labels"),
                                     data.get("idx_limit"), data["scaling"], data["centre"])
