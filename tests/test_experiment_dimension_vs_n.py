@@ -8,8 +8,12 @@ import pytest
 from matplotlib.figure import Figure
 
 import theory
+from numerics.data import sample_gaussian_manifold
+from numerics.empirical_score import EmpiricalScore
+from numerics.experiments import dimension_measures as measures
 from numerics.experiments import dimension_vs_n as exp
 from numerics.experiments.runner import run_tasks
+from numerics.loss_times import posterior_variance_ratio, reference_variances
 from numerics.plots.dimension_vs_n import plot
 
 matplotlib.use("Agg", force=False)
@@ -127,13 +131,13 @@ def test_report_numbers_come_from_the_data(tiny):
 
 def test_tweedie_ratio_of_the_empirical_score_is_its_weighted_variance():
     spec = theory.parse_spectrum("1:2,0.05:3")
-    data = exp.sample_gaussian_manifold(spec, 60, rng=3)
-    model = exp.EmpiricalScore(data, subspace_index=spec.subspace_index())
-    ref = exp.reference_variances(data, spec.subspace_index())
+    data = sample_gaussian_manifold(spec, 60, rng=3)
+    model = EmpiricalScore(data, subspace_index=spec.subspace_index())
+    ref = reference_variances(data, spec.subspace_index())
     for t in (1e-3, 0.3):
-        x = exp._probe(spec, t, 12, "ve", False, np.random.default_rng(4))
-        assert np.allclose(exp.tweedie_ratio(model, x, t, ref, spec.subspace_index()),
-                           exp.posterior_variance_ratio(model, x, t, ref), rtol=1e-6)
+        x = measures.probe_points(spec, t, 12, "ve", False, np.random.default_rng(4))
+        assert np.allclose(measures.tweedie_ratio(model, x, t, ref, spec.subspace_index()),
+                           posterior_variance_ratio(model, x, t, ref), rtol=1e-6)
 
 
 def test_plot_returns_a_labelled_figure(tiny):

@@ -27,13 +27,7 @@ API = os.path.join(os.path.dirname(HERE), "api")
 
 #: modules kept off the API pages until their docstrings build without warnings
 #: (module -> the Sphinx warning to fix); remove an entry once it is fixed
-HOLD = {
-    "numerics.plots.digits": (
-        "numerics/plots/digits.py module docstring lines 9 and 11: 'Enumerated list ends "
-        "without a blank line' / 'Definition list ends without a blank line' (the "
-        "'(d), (e)' item: write it as '(d) and (e) ...' or give each item its own label)"
-    ),
-}
+HOLD: dict = {}
 
 INTRO = {
     "theory": (

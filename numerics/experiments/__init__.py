@@ -14,6 +14,11 @@ Every experiment module defines
   finding is a sentence stating a measured result;
 
 and its figure is drawn by ``numerics.plots.<NAME>.plot(data) -> Figure``.
+
+An experiment may keep its report or its measuring helpers in sibling modules
+(``spectra_report``, ``digits_report``, ``dimension_vs_n_report``,
+``dimension_measures``); the experiment module imports them, and only the
+modules named in :data:`EXPERIMENT_NAMES` are experiments.
 """
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ for your own script)::
 At D = 784 the exact Jacobians cost ``B N D^2`` per time (~8 GFLOP at
 N = 1600 with 8 probe points), about 150x the digits' cost.
 
-Preprocessing (``params["scaling"]``, ``params["centre"]``):
+Preprocessing (``params["scaling"]``, ``params["centre"]``;
+:func:`numerics.images.preprocess`):
 
 * ``"symmetric"`` (default): pixels divided by the largest pixel value in the
   data (16 for digits, 255 for MNIST), then mapped to [-1, 1], the convention
@@ -79,7 +80,6 @@ speciation (1024 trajectories, 20 clone times) 68 s, collapse tasks ~1 min.
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -87,16 +87,17 @@ import numpy as np
 import theory
 from theory.spectrum import Spectrum
 
-from ..compare import COLLAPSE_BAND
 from ..data import as_generator
 from ..empirical_score import EmpiricalScore
 from ..excess_entropy import excess_entropy_collapse_time
+from ..images import bundled_digits_available, load_images, preprocess
 from ..metrics import measured_collapse_time, nearest_training_distances
 from ..mlp import MLPConfig, ScoreModel, TrainConfig, init_training, train
 from ..mlp.blas import blas_threads
 from ..probes import jacobian_spectrum
 from ..samplers import reverse_sde, time_grid
 from ..spectrum_probe import estimate_dimension
+from .digits_report import report
 from .runner import Task
 
 __all__ = ["NAME", "TITLE", "PRESETS", "available", "tasks", "assemble", "report",
@@ -104,8 +105,6 @@ __all__ = ["NAME", "TITLE", "PRESETS", "available", "tasks", "assemble", "report
 
 NAME = "digits"
 TITLE = "Collapse and speciation on real images (digits)"
-
-_INSTALL = "install the digits extra: pip install 'losing-dimensions[digits]'"
 
 _COMMON = {"process": "vp", "scaling": "symmetric", "centre": True, "estimator": "gap",
            "seed": 0}
@@ -141,83 +140,10 @@ def available():
     With IDX files (``params["idx_images"]``) scikit-learn is not needed, but
     ``lostdim reproduce`` runs the presets, which use the bundled digits.
     """
-    try:
-        import sklearn.datasets  # noqa: F401
-    except ImportError:
-        return False, _INSTALL
-    return True, ""
+    return bundled_digits_available()
 
 
 # -- data ------------------------------------------------------------------------
-def preprocess(pixels, scaling="symmetric", centre=True):
-    """Scale raw pixels (module docstring) and optionally centre them.
-
-    Parameters
-    ----------
-    pixels : array_like (n, D)
-        Raw non-negative pixel values.
-    scaling : {"symmetric", "unit", "standardize"}
-    centre : bool
-
-    Returns
-    -------
-    ndarray (n, D) float64
-
-    Examples
-    --------
-    >>> preprocess([[0.0, 16.0], [8.0, 16.0]], centre=False).tolist()
-    [[-1.0, 1.0], [0.0, 1.0]]
-    >>> preprocess([[0.0, 16.0], [8.0, 16.0]], "unit").tolist()
-    [[-0.25, 0.0], [0.25, 0.0]]
-    """
-    x = np.array(pixels, dtype=float)
-    if x.ndim != 2 or x.shape[0] < 2 or not np.all(np.isfinite(x)):
-        raise ValueError(f"pixels must be a finite (n >= 2, D) array, got shape {x.shape}")
-    if scaling in ("symmetric", "unit"):
-        top = np.abs(x).max()
-        if top == 0:
-            raise ValueError("every pixel is 0: nothing to scale")
-        x /= top
-        if scaling == "symmetric":
-            x = 2.0 * x - 1.0
-    elif scaling == "standardize":
-        std = x.std(axis=0)
-        x = (x - x.mean(axis=0)) / np.where(std > 0, std, 1.0)
-    else:
-        raise ValueError(f"unknown scaling {scaling!r}; expected 'symmetric', 'unit' or "
-                         "'standardize'")
-    if centre:
-        x -= x.mean(axis=0)
-    return x
-
-
-def load_images(idx_images=None, idx_labels=None, idx_limit=None, scaling="symmetric",
-                centre=True):
-    """Preprocessed images and labels: bundled digits, or IDX files if given.
-
-    Returns
-    -------
-    images : ndarray (n, D)
-    labels : ndarray (n,) or None
-    source : str
-    """
-    if idx_images is not None:
-        from ..idx import load_idx_images
-
-        pixels, labels = load_idx_images(idx_images, idx_labels, limit=idx_limit)
-        source = f"IDX file {idx_images}"
-    else:
-        ok, why = available()
-        if not ok:
-            raise ValueError(why)
-        from sklearn.datasets import load_digits
-
-        bunch = load_digits()
-        pixels, labels = bunch.data, bunch.target
-        source = "scikit-learn digits (8x8)"
-    return preprocess(pixels, scaling, centre), labels, source
-
-
 def _split(data, n=None):
     """All images, the training set of size n (nested in n) and the probe images.
 
@@ -437,122 +363,3 @@ def assemble(params, results):
             "collapse": [results[f"collapse-N{n}"] for n in n_values],
             "spectra": [results[f"spectra-N{n}"] for n in n_values],
             "mlp": [results[f"mlp-N{n}"] for n in n_values]}
-
-
-# -- report ------------------------------------------------------------------------
-def _row(quantity, theory_name, predicted, measured, verdict):
-    ratio = None
-    if predicted is not None and measured is not None and predicted > 0:
-        ratio = measured / predicted
-    return {"quantity": quantity, "theory": theory_name, "predicted": predicted,
-            "measured": measured, "ratio": ratio, "verdict": verdict}
-
-
-#: measured / predicted speciation time counted as agreement: phi from B
-#: trajectories has a standard error sqrt(phi(1 - phi)/B) (0.026 at B = 256),
-#: which moves the 0.775 crossing by ~10% where phi falls by ~0.3 per unit
-#: ln t; d = 64 is far from the large-d limit of the 0.775 threshold, and two
-#: digit classes are not two Gaussians: (0.75, 1.33), symmetric in ln.
-SPECIATION_BAND = (0.75, 1.33)
-
-
-def _band(predicted, measured, band=COLLAPSE_BAND):
-    if predicted is None or measured is None:
-        return "not measured (no crossing on the grid)"
-    ratio = measured / predicted
-    lo, hi = band
-    return "agrees" if lo <= ratio <= hi else f"disagrees (ratio {ratio:.2g})"
-
-
-def _dimension_verdict(predicted, measured):
-    # Spectral-gap rules on a smooth image spectrum are uncertain by a few
-    # directions; within 2 + 25% of the reference counts as agreement.
-    if abs(measured - predicted) <= 2 + 0.25 * predicted:
-        return "agrees"
-    return f"differs by {measured - predicted:+d}"
-
-
-def report(data):
-    """Rows (prediction beside measurement), findings (measured numbers only)."""
-    info = data["data"]
-    process = data["process"]
-    rows, findings = [], []
-    t_s = info["speciation_time"]
-    lam = info["largest_variance"]
-    rows.append(_row("speciation time t_S, all classes", f"1/2 ln Lambda ({process.upper()})",
-                     t_s, None, f"prediction only (Lambda = {lam:.3g})" if t_s is not None
-                     else f"none: Lambda = {lam:.3g} < 1"))
-    cloning = data.get("speciation")
-    if cloning and not cloning.get("skipped"):
-        pair = " vs ".join(str(c) for c in cloning["classes"])
-        predicted, measured = cloning["predicted"], cloning["measured"]
-        if predicted is None or measured is None:
-            verdict = "not comparable (no prediction or no crossing on the grid)"
-        else:
-            verdict = _band(predicted, measured, SPECIATION_BAND)
-        rows.append(_row(f"speciation time, classes {pair} (phi = {cloning['threshold']:g})",
-                         f"1/2 ln Lambda, Lambda = {cloning['largest_variance']:.3g}", predicted,
-                         measured, verdict))
-    for col in data["collapse"]:
-        n = col["n"]
-        rows.append(_row(f"collapse time, median own weight 1/2, N = {n}",
-                         "Gaussian REM (data covariance)", col["rem_collapse_time"],
-                         col["measured_collapse_time"],
-                         _band(col["rem_collapse_time"], col["measured_collapse_time"])))
-        rows.append(_row(f"collapse time, excess entropy f = ln2/d, N = {n}",
-                         "Gaussian REM (data covariance)", col["rem_collapse_time"],
-                         col["entropy_collapse_time"],
-                         _band(col["rem_collapse_time"], col["entropy_collapse_time"])))
-    for spec, net, col in zip(data["spectra"], data["mlp"], data["collapse"]):
-        n = spec["n"]
-        for k, t in enumerate(spec["times"]):
-            rows.append(_row(f"MLP resolved dimension at t = {t:g}, N = {n}",
-                             "Gaussian reference #{SNR > 1}", spec["gaussian_dimension"][k],
-                             net["dimension"][k],
-                             _dimension_verdict(spec["gaussian_dimension"][k],
-                                                net["dimension"][k])))
-            t_c = col["measured_collapse_time"]
-            if t_c is not None and t < t_c:
-                rows.append(_row(f"exact-score resolved dimension at t = {t:g}, N = {n}",
-                                 "collapse (t below measured t_C)", 0, spec["dimension"][k],
-                                 "agrees" if spec["dimension"][k] == 0
-                                 else f"differs by {spec['dimension'][k]:+d}"))
-    findings.append(
-        f"{info['source']}: {info['n_images']} images, D = {info['dim']}, "
-        f"{data['scaling']} scaling; largest covariance eigenvalue Lambda = {lam:.3f}"
-        + (f", so t_S = {t_s:.3f} ({process.upper()})." if t_s is not None
-           else " < 1: no speciation time."))
-    if cloning and not cloning.get("skipped"):
-        findings.append(
-            f"Cloning experiment on classes {' and '.join(str(c) for c in cloning['classes'])} "
-            f"({cloning['n']} images, exact empirical score): the share of cloned trajectories "
-            f"ending in the same class falls from {max(cloning['phi']):.2f} to "
-            f"{cloning['phi'][-1]:.2f} as the clone time grows to {cloning['times'][-1]:g}; it "
-            f"crosses {cloning['threshold']:g} at t = {_fmt(cloning['measured'])} against "
-            + (f"1/2 ln Lambda = {cloning['predicted']:.3f}." if cloning["predicted"] is not None
-               else "no prediction (Lambda < 1 or VE)."))
-    elif cloning:
-        findings.append(f"Speciation not measured: {cloning['skipped']}.")
-    for col in data["collapse"]:
-        own, ent = col["measured_collapse_time"], col["entropy_collapse_time"]
-        text = (f"N = {col['n']}: measured collapse time {_fmt(own)} (median own weight 1/2), "
-                f"excess-entropy crossing {_fmt(ent)}, Gaussian REM {col['rem_collapse_time']:.3f}")
-        if t_s is not None and own is not None:
-            text += f"; all-class t_S / t_C = {t_s / own:.2f}"
-        findings.append(text + ".")
-    dims = ", ".join(f"N = {net['n']}: {net['dimension'][-1]} (exact score "
-                     f"{spec['dimension'][-1]})" for net, spec in zip(data["mlp"], data["spectra"]))
-    gaps = ", ".join(str(net["gap_dimension"][-1]) for net in data["mlp"])
-    findings.append(f"Resolved dimension (#normalised singular values < 1/2, SNR > 1) at t = "
-                    f"{data['spectra'][0]['times'][-1]:g}, MLP: {dims}; Gaussian reference "
-                    f"{data['spectra'][0]['gaussian_dimension'][-1]}; the {data['estimator']} "
-                    f"rule finds {gaps} for the MLP (no gap in a smooth spectrum).")
-    step = np.mean([net["seconds_per_step"] for net in data["mlp"]]) * 1e3
-    findings.append(f"MLP training: {step:.1f} ms per step; final denoising loss "
-                    + ", ".join(f"{net['final_loss']:.3f} (N = {net['n']})" for net in data["mlp"])
-                    + ".")
-    return {"rows": rows, "findings": findings, "lost_first": []}
-
-
-def _fmt(value):
-    return "none on the grid" if value is None or not math.isfinite(value) else f"{value:.3f}"

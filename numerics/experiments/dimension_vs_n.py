@@ -84,7 +84,9 @@ from ..loss_times import (LOSS_THRESHOLD, measure_loss_times, posterior_variance
                           reference_variances)
 from ..mlp import MLPConfig, ScoreModel, TrainConfig, init_training, train
 from ..mlp.blas import blas_threads
-from ..spectrum_probe import estimate_dimension, spectra_over_time
+from .dimension_measures import (largest_crossing, population_spectral_dimension,
+                                 probe_points, spectral_dimensions, tweedie_ratio)
+from .dimension_vs_n_report import report
 from .runner import Task
 
 __all__ = ["NAME", "TITLE", "PRESETS", "SNR_MIN", "tasks", "assemble", "report",
@@ -162,13 +164,6 @@ def _training_set(spectrum_text, n, normalize, seed):
                                               normalize=bool(normalize))
 
 
-def _probe(spectrum, t, batch, process, normalize, rng):
-    proc = theory.get_process(process)
-    y = sample_gaussian_manifold(spectrum, int(batch), rng, normalize=normalize)
-    z = rng.standard_normal(y.shape)
-    return float(proc.a(t)) * y + math.sqrt(float(proc.delta(t))) * z
-
-
 def _finite(value):
     return float(value) if value is not None and math.isfinite(value) else None
 
@@ -203,71 +198,14 @@ def _measure_exact(spectrum, n, times, process, normalize, batch, seed):
         rng = _generator(seed, n, 1)  # the same probe points for both scores
         ratios = []
         for t in times:
-            x = _probe(spec, t, batch, process, normalize, rng)
+            x = probe_points(spec, t, batch, process, normalize, rng)
             ratios.append([_finite(v) for v in posterior_variance_ratio(model, x, t, reference)])
         loss, _ = measure_loss_times(model, spec, grid=EXACT_LOSS_GRID, batch=int(batch),
                                      rng=_generator(seed, n, 3), normalize=normalize)
         out[name] = {"ratio": ratios, "loss_time": [_finite(v) for v in loss],
-                     "spectral_dimension": _spectral_dimensions(model, spec, times, process,
-                                                                normalize, seed, n)}
+                     "spectral_dimension": spectral_dimensions(model, spec, times, process,
+                                                               normalize, _generator(seed, n, 4))}
     return out
-
-
-def _spectral_dimensions(model, spec, times, process, normalize, seed, n):
-    # the paper's kind of measurement: largest-gap dimension of the Jacobian's
-    # normalised singular values at on-manifold points x = a_t y (8 points)
-    _, dims = spectra_over_time(model, list(times), process=process, at="manifold",
-                                spectrum=spec, normalize=normalize, points=8,
-                                rng=_generator(seed, n, 4), estimator="gap")
-    return [int(d) for d in dims]
-
-
-def population_spectral_dimension(spectrum: Spectrum, t, process="ve") -> int:
-    """Largest-gap dimension of the population score's Jacobian (exact Gaussian).
-
-    The same estimator as the measured spectral dimensions, applied to the
-    singular values ``1/(Delta + a^2 lambda_i)``: what a model that neither
-    memorises nor errs would read.
-
-    >>> population_spectral_dimension(theory.PAPER_SPECTRUM.normalized(), 1e-3)
-    7
-    """
-    proc = theory.get_process(process)
-    values = 1.0 / (float(proc.delta(t)) + float(proc.a(t)) ** 2 * spectrum.per_direction())
-    return int(estimate_dimension(values, "gap"))
-
-
-def tweedie_ratio(model, x, t, reference, subspace_index, process="ve") -> np.ndarray:
-    """Per-subspace posterior-variance ratio implied by a score's Jacobian.
-
-    ``Cov[y | x] = (Delta/a^2)(I + Delta J)`` (second-order Tweedie); its
-    diagonal averaged over each subspace, median over points, divided by the
-    exact posterior variance of ``reference``.
-
-    Examples
-    --------
-    For an empirical score this equals the weighted-variance ratio:
-
-    >>> spec = theory.parse_spectrum("1:2,0.1:3")
-    >>> data = sample_gaussian_manifold(spec, 40, rng=0)
-    >>> model = EmpiricalScore(data, subspace_index=spec.subspace_index())
-    >>> x = _probe(spec, 0.05, 8, "ve", False, np.random.default_rng(1))
-    >>> ref = reference_variances(data, spec.subspace_index())
-    >>> bool(np.allclose(tweedie_ratio(model, x, 0.05, ref, spec.subspace_index()),
-    ...                  posterior_variance_ratio(model, x, 0.05, ref)))
-    True
-    """
-    proc = theory.get_process(process)
-    a, delta = float(proc.a(t)), float(proc.delta(t))
-    jac = model.jacobian(x, t)
-    diag = np.diagonal(jac, axis1=1, axis2=2)
-    cov = (delta / a**2) * (1.0 + delta * diag)
-    index = np.asarray(subspace_index)
-    reference = np.asarray(reference, dtype=float)
-    k_count = reference.size
-    per_subspace = np.stack([cov[:, index == k].mean(axis=1) for k in range(k_count)], axis=1)
-    exact = theory.posterior_variance(t, np.where(reference > 0, reference, 1.0), proc.name)
-    return np.where(reference > 0, np.median(per_subspace, axis=0) / exact, np.nan)
 
 
 def measure_mlp(spectrum, n, times, process, normalize, points, mlp, seed) -> dict:
@@ -295,7 +233,7 @@ def measure_mlp(spectrum, n, times, process, normalize, points, mlp, seed) -> di
     index = spec.subspace_index()
 
     def ratio_at(t, rng):
-        x = _probe(spec, t, points, process, normalize, rng)
+        x = probe_points(spec, t, points, process, normalize, rng)
         values = tweedie_ratio(model, x, t, reference, index, process)
         snr = proc.snr(t, reference)
         return [None if (not reference[k] > 0 or snr[k] < SNR_MIN) else float(values[k])
@@ -314,38 +252,14 @@ def measure_mlp(spectrum, n, times, process, normalize, points, mlp, seed) -> di
     loss, notes = [], []
     for k in range(reference.size):
         column = [(t, r[k]) for t, r in zip(grid, curve) if r[k] is not None]
-        value, note = _largest_crossing(column)
+        value, note = largest_crossing(column)
         loss.append(value)
         notes.append(note)
     return {"n": int(n), "ratio": ratios, "loss_time": loss, "loss_note": notes,
-            "spectral_dimension": _spectral_dimensions(model, spec, times, process, normalize,
-                                                       seed, n),
+            "spectral_dimension": spectral_dimensions(model, spec, times, process, normalize,
+                                                      _generator(seed, n, 4)),
             "grid": grid.tolist(), "curve": curve,
             "final_loss": float(np.mean(state.losses[-100:])), "seconds_per_step": per_step}
-
-
-def _largest_crossing(column):
-    """Largest time where the ratio goes from < 1/2 (below) to >= 1/2 (above).
-
-    Interpolated linearly in ``log t``; ``(None, reason)`` if not measurable.
-
-    >>> _largest_crossing([(1e-3, 0.1), (1e-2, 0.9), (1e-1, 1.0)])[0]
-    0.00316...
-    >>> _largest_crossing([(1e-3, 0.9), (1e-2, 0.9)])
-    (None, 'not lost at any measurable time (0.001 to 0.01)')
-    """
-    if not column:
-        return None, "no measurable time (SNR below SNR_MIN everywhere)"
-    times = np.array([c[0] for c in column])
-    ratio = np.array([c[1] for c in column])
-    below = ratio < LOSS_THRESHOLD
-    if below[-1]:
-        return None, f"lost at every measurable time up to {times[-1]:.3g}"
-    for i in range(times.size - 2, -1, -1):
-        if below[i] and not below[i + 1]:
-            u = (LOSS_THRESHOLD - ratio[i]) / (ratio[i + 1] - ratio[i])
-            return float(np.exp(np.log(times[i]) + u * np.log(times[i + 1] / times[i]))), ""
-    return None, f"not lost at any measurable time ({times[0]:.3g} to {times[-1]:.3g})"
 
 
 def tasks(params) -> list:
@@ -476,161 +390,3 @@ def assemble(params, results) -> dict:
             "mlp": {"final_loss": [results[f"mlp-N{n}"]["final_loss"] for n in ns],
                     "seconds_per_step": [results[f"mlp-N{n}"]["seconds_per_step"] for n in ns],
                     **{k: v for k, v in p["mlp"].items()}}}
-
-
-def _subspace_name(data, k):
-    # named by the variance of the spectrum as given (the paper's 1, 0.09, 1e-4),
-    # with the normalised variance the theories use when they differ
-    raw, used = data["raw_variances"][k], data["variances"][k]
-    extra = f", {used:.3g} normalised" if data["normalize"] else ""
-    return f"variance {raw:.3g} (dim {data['dims'][k]}{extra})"
-
-
-def _nearest_step(data, theory_key, j, t):
-    """How far ``t`` is from the theory's nearest predicted loss time at the j-th N.
-
-    Near a step, finite-dimension smearing of the transition (tens of percent)
-    can flip a measured subspace; far from every step it cannot.
-    """
-    times = np.atleast_1d(np.asarray(data["loss_times"][theory_key][j], dtype=float))
-    times = times[np.isfinite(times) & (times > 0)]
-    if not times.size:
-        return "no finite predicted loss time"
-    factor = float(np.exp(np.min(np.abs(np.log(t / times)))))
-    return f"t is a factor {factor:.2g} from the nearest predicted loss time"
-
-
-def _first_lost(times):
-    values = np.array([np.nan if v is None else v for v in times], dtype=float)
-    return int(np.nanargmax(values)) if np.any(np.isfinite(values)) else None
-
-
-def _n_ranges(ns, labels):
-    """Group consecutive N with the same label: [(label, n_lo, n_hi)]."""
-    groups = []
-    for n, label in zip(ns, labels):
-        if groups and groups[-1][0] == label:
-            groups[-1][2] = n
-        else:
-            groups.append([label, n, n])
-    return [tuple(g) for g in groups]
-
-
-def _range_text(lo, hi):
-    return f"N = {lo}" if lo == hi else f"N = {lo} to {hi}"
-
-
-def report(data) -> dict:
-    """Rows (theory vs measured dimension), findings and lost-first entries from ``data``."""
-    rows, findings, lost_first = [], [], []
-    ns = data["ns"]
-    pairs = (("factorized_score", "factorized_rem", "factorised REM", "factorised score"),
-             ("joint_score", "joint_rem", "joint REM", "joint score"),
-             ("mlp", "paper_criterion", f"paper criterion (g = {data['g']:g})", "MLP"))
-    for panel in data["panels"]:
-        t = panel["time"]
-        for measured_key, theory_key, theory_name, label in pairs:
-            for j, n in enumerate(ns):
-                predicted = panel["theory_at_n"][theory_key][j]
-                if measured_key == "mlp":
-                    low, high = panel["measured"]["mlp_low"][j], panel["measured"]["mlp_high"][j]
-                    measured = float(low) if low == high else None
-                    if low == high:
-                        verdict = ("agrees" if low == predicted
-                                   else f"disagrees (measured {low}; "
-                                        f"{_nearest_step(data, theory_key, j, t)})")
-                    else:
-                        verdict = (f"undecided: measured {low} to {high} (subspaces with SNR < "
-                                   f"{data['snr_min']:g}); "
-                                   + ("consistent" if low <= predicted <= high else "disagrees"))
-                else:
-                    measured = float(panel["measured"][measured_key][j])
-                    verdict = ("agrees" if measured == predicted
-                               else f"disagrees (measured {measured:g}; "
-                                    f"{_nearest_step(data, theory_key, j, t)})")
-                rows.append({"quantity": f"retained dimension, {label}, t = {t:g}, N = {n}",
-                             "theory": theory_name, "predicted": float(predicted),
-                             "measured": measured,
-                             "ratio": (measured / predicted if measured is not None and predicted
-                                       else None),
-                             "verdict": verdict})
-    # agreement counts of every measured model with every theory
-    models = (("joint_score", "joint score"), ("factorized_score", "factorised score"))
-    theories = (("paper_criterion", "paper criterion"), ("factorized_rem", "factorised REM"),
-                ("joint_rem", "joint REM"))
-    total = len(ns) * len(data["panels"])
-    for key, label in models:
-        counts = [sum(int(panel["measured"][key][j] == panel["theory_at_n"][tk][j])
-                      for panel in data["panels"] for j in range(len(ns))) for tk, _ in theories]
-        findings.append(f"The {label}'s retained dimension equals the "
-                        + ", ".join(f"{tl} in {c}/{total}" for (_, tl), c in zip(theories, counts))
-                        + " of the (N, t) points.")
-    decided = [(panel, j) for panel in data["panels"] for j in range(len(ns))
-               if panel["measured"]["mlp_low"][j] == panel["measured"]["mlp_high"][j]]
-    if decided:
-        counts = [sum(int(panel["measured"]["mlp_low"][j] == panel["theory_at_n"][tk][j])
-                      for panel, j in decided) for tk, _ in theories]
-        findings.append(f"The MLP's dimension is decided at {len(decided)}/{total} (N, t) points "
-                        "(elsewhere a subspace has population SNR < "
-                        f"{data['snr_min']:g}); there it equals the "
-                        + ", ".join(f"{tl} in {c}" for (_, tl), c in zip(theories, counts)) + ".")
-    else:
-        findings.append("The MLP's dimension is undecided at every (N, t) point: some subspace "
-                        f"has population SNR < {data['snr_min']:g} at every time.")
-    for panel in data["panels"]:
-        t = panel["time"]
-        parts = []
-        for key, label in (("joint_score", "joint"), ("factorized_score", "factorised")):
-            parts.append(f"{label} score " + ", ".join(str(v) for v in panel["measured"][key]))
-        mlp = [str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in
-               zip(panel["measured"]["mlp_low"], panel["measured"]["mlp_high"])]
-        findings.append(f"At t = {t:g}, for N = {', '.join(map(str, ns))}: measured retained "
-                        f"dimensions {'; '.join(parts)}; MLP {', '.join(mlp)}.")
-    for panel in data["panels"]:
-        sp = panel["spectral"]
-        findings.append(
-            f"Largest-gap Jacobian dimension at on-manifold points (the paper's kind of "
-            f"estimate; it also drops unresolved directions) at t = {panel['time']:g}: "
-            f"population {sp['population']}; joint score "
-            f"{', '.join(map(str, sp['joint_score']))}; factorised score "
-            f"{', '.join(map(str, sp['factorized_score']))}; MLP {', '.join(map(str, sp['mlp']))} "
-            f"(N = {', '.join(map(str, ns))}).")
-    # which subspace is lost first, per model, as a function of N
-    loss = data["loss_times"]
-    entries = (("MLP", "mlp", "measured"),
-               ("exact joint empirical score", "joint_score", "measured"),
-               ("exact factorised empirical score", "factorized_score", "measured"),
-               (f"paper criterion (g = {data['g']:g})", "paper_criterion", "theory"),
-               ("factorised REM", "factorized_rem", "theory"))
-    for model, key, source in entries:
-        labels = [_first_lost(times) for times in loss[key]]
-        for label, lo, hi in _n_ranges(ns, labels):
-            if label is None:
-                why = "no subspace's ratio crosses 1/2 on the search grid"
-                if key == "mlp":
-                    # the network's own reasons, one per subspace (e.g. "not lost
-                    # at any measurable time (1e-05 to 0.01)")
-                    notes = {note for j, n in enumerate(ns) if lo <= n <= hi
-                             for note in loss["mlp_note"][j]}
-                    why = "per subspace: " + "; ".join(sorted(notes))
-                lost_first.append({"model": model, "subspace": None,
-                                   "at": f"{_range_text(lo, hi)}: no loss time measured ({why})",
-                                   "source": source})
-                continue
-            times = [loss[key][ns.index(n)][label] for n in ns if lo <= n <= hi]
-            lost_first.append({"model": model, "subspace": _subspace_name(data, label),
-                               "at": f"{_range_text(lo, hi)} (loss time {min(times):.3g}"
-                                     + (f" to {max(times):.3g})" if len(times) > 1 else ")"),
-                               "source": source})
-    lost_first.append({"model": "joint REM", "subspace": "all subspaces at once",
-                       "at": f"t_C = {loss['joint_rem'][0]:.3g} (N = {ns[0]}) to "
-                             f"{loss['joint_rem'][-1]:.3g} (N = {ns[-1]})", "source": "theory"})
-    names = ", ".join(_subspace_name(data, k) for k in range(len(data["dims"])))
-    for model, key in (("exact joint empirical score", "joint_score"),
-                       ("exact factorised empirical score", "factorized_score"), ("MLP", "mlp")):
-        per_n = "; ".join(f"N = {n}: " + ", ".join("—" if v is None else f"{v:.3g}"
-                                                  for v in loss[key][j])
-                          for j, n in enumerate(ns))
-        findings.append(f"{model}, measured loss times per subspace ({names}; — where not "
-                        f"measurable): {per_n}.")
-    return {"rows": rows, "findings": findings, "lost_first": lost_first}

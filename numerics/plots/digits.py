@@ -9,9 +9,10 @@ Six panels, drawn from :func:`numerics.experiments.digits.assemble` data only:
 (b) median own weight per N with the level 1/2 (the simulator's definition);
 (c) speciation: share phi of cloned trajectories ending in the same class,
     with the threshold and the predicted and measured times;
-(d), (e) normalised Jacobian singular values of the exact empirical score and
-    of the MLP, per N (colour) and probe time (line style; at most three
-    times: the first, middle and last);
+(d) normalised Jacobian singular values of the exact empirical score, per N
+    (colour) and probe time (line style; at most three times: the first,
+    middle and last);
+(e) the same for the MLP;
 (f) resolved dimension (#SNR > 1) versus N at each probe time: MLP (filled),
     exact score (open), Gaussian reference (dotted).
 """
