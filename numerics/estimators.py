@@ -33,6 +33,7 @@ import math
 
 import numpy as np
 
+from numerics import probes
 from numerics.data import as_generator
 from theory.processes import get_process
 
@@ -69,9 +70,7 @@ def jacobian_singular_values(jacobian):
     jacobian = np.asarray(jacobian, dtype=float)
     if jacobian.ndim != 3 or jacobian.shape[1] != jacobian.shape[2]:
         raise ValueError(f"jacobian must have shape (B, D, D), got {jacobian.shape}")
-    if not np.all(np.isfinite(jacobian)):
-        raise ValueError("jacobian must be finite")
-    return normalized_singular_values(np.linalg.svd(jacobian, compute_uv=False))
+    return probes.normalized_singular_values(jacobian)
 
 
 def _per_row(values, rule):

@@ -10,3 +10,13 @@ settings.register_profile(
     "default", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def run_tiny_preset(experiment, cache_dir):
+    """Tasks, data and report of ``experiment``'s tiny preset (shared by the experiment tests)."""
+    from numerics.experiments.runner import run_tasks
+
+    params = experiment.PRESETS["tiny"]
+    results = run_tasks(experiment.tasks(params), cache_dir)
+    data = experiment.assemble(params, results)
+    return params, results, data, experiment.report(data)

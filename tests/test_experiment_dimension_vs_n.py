@@ -12,19 +12,16 @@ from numerics.data import sample_gaussian_manifold
 from numerics.empirical_score import EmpiricalScore
 from numerics.experiments import dimension_measures as measures
 from numerics.experiments import dimension_vs_n as exp
-from numerics.experiments.runner import run_tasks
 from numerics.loss_times import posterior_variance_ratio, reference_variances
 from numerics.plots.dimension_vs_n import plot
+from tests.conftest import run_tiny_preset
 
 matplotlib.use("Agg", force=False)
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    params = exp.PRESETS["tiny"]
-    results = run_tasks(exp.tasks(params), tmp_path_factory.mktemp("cache"))
-    data = exp.assemble(params, results)
-    return params, results, data, exp.report(data)
+    return run_tiny_preset(exp, tmp_path_factory.mktemp("cache"))
 
 
 def test_tiny_preset_produces_the_documented_keys(tiny):

@@ -8,18 +8,15 @@ import pytest
 from matplotlib.figure import Figure
 
 from numerics.experiments import phase_diagram as exp
-from numerics.experiments.runner import run_tasks
 from numerics.plots.phase_diagram import plot
+from tests.conftest import run_tiny_preset
 
 matplotlib.use("Agg", force=False)
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    params = exp.PRESETS["tiny"]
-    results = run_tasks(exp.tasks(params), tmp_path_factory.mktemp("cache"))
-    data = exp.assemble(params, results)
-    return params, results, data, exp.report(data)
+    return run_tiny_preset(exp, tmp_path_factory.mktemp("cache"))
 
 
 def _closed_form(lam, d, n):

@@ -8,15 +8,12 @@ import pytest
 
 import theory
 from numerics.experiments import get_experiment, spectra
-from numerics.experiments.runner import run_tasks
+from tests.conftest import run_tiny_preset
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    params = spectra.PRESETS["tiny"]
-    results = run_tasks(spectra.tasks(params), tmp_path_factory.mktemp("cache"))
-    data = spectra.assemble(params, results)
-    return params, results, data, spectra.report(data)
+    return run_tiny_preset(spectra, tmp_path_factory.mktemp("cache"))
 
 
 def test_registered_and_presets():
