@@ -41,6 +41,7 @@ def test_trained_model_checkpoint_is_probed(tmp_path, capsys):
     (["--n", "10"], "required: --times"),
     (["--times", "1", "--at", "moon"], "invalid choice"),
     (["--times", "1", "--estimator", "magic"], "invalid choice"),
+    (["--times", "1", "--model", "m.npz", "--variances", "1:2"], "not both"),
 ])
 def test_bad_input_exits_2(capsys, argv, fragment):
     with pytest.raises(SystemExit) as excinfo:

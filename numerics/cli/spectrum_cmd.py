@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from theory.spectrum import parse_spectrum
+from theory.spectrum import PAPER_SPECTRUM, parse_spectrum
 
 from ..data import sample_gaussian_manifold
 from ..simulate import build_model
@@ -35,11 +35,14 @@ def register(subparsers):
                         help="manifold probe points per time, spectra averaged (default 8)")
     parser.add_argument("--estimator", choices=sorted(ESTIMATORS), default="gap",
                         help="dimension rule (default gap: largest gap of normalised values)")
-    parser.set_defaults(run=run)
+    # None marks "not given", so that --model with --variances is an error
+    parser.set_defaults(run=run, variances=None)
 
 
 def run(args) -> int:
     """Entry point of ``lostdim spectrum``."""
+    if args.model is not None and args.variances is not None:
+        raise ValueError("give either --model FILE or --variances (an exact score), not both")
     if args.model is not None:
         if not os.path.exists(args.model):
             raise ValueError(f"model file not found: {args.model}")
@@ -56,7 +59,8 @@ def run(args) -> int:
         source = {"model": os.path.abspath(args.model), "variances": meta["variances"],
                   "n": meta.get("n")}
     else:
-        spectrum, normalize, process = args.variances, args.normalize, args.process
+        spectrum = args.variances if args.variances is not None else PAPER_SPECTRUM
+        normalize, process = args.normalize, args.process
         train = sample_gaussian_manifold(spectrum, args.n, rng=args.seed, normalize=normalize)
         model = build_model(train, spectrum, process, args.score)
         source = {"score": args.score, "variances": str(spectrum), "n": args.n}
