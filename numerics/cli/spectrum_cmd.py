@@ -76,6 +76,8 @@ def run(args) -> int:
     print(f"lostdim spectrum: {label}, {process.upper()}, spectrum {spectrum}, at the {args.at}")
     print(f"{'t':>10}  {'dimension':>9}  normalised singular values (descending)")
     for t, d, row in zip(args.times, dims, values):
-        shown = " ".join(f"{v:.2g}" for v in row[:12]) + (" ..." if row.size > 12 else "")
+        # the tangent directions are the smallest values: show the tail in full
+        cells = [f"{v:.2g}" for v in row]
+        shown = " ".join(cells if len(cells) <= 12 else cells[:3] + ["..."] + cells[-9:])
         print(f"{t:>10.4g}  {int(d):>9}  {shown}")
     return 0
