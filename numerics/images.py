@@ -26,7 +26,8 @@ from .idx import load_idx_images
 
 __all__ = ["bundled_digits_available", "preprocess", "load_images"]
 
-_INSTALL = "install the digits extra: pip install 'losing-dimensions[digits]'"
+_INSTALL = ("needs scikit-learn: install the digits extra, pip install '.[digits]' in the "
+            "source folder (or pip install scikit-learn)")
 
 
 def bundled_digits_available():

@@ -132,7 +132,7 @@ def test_missing_scikit_learn_is_reported_with_the_install_hint(monkeypatch, tmp
     monkeypatch.setitem(sys.modules, "sklearn", None)
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     ok, why = digits.available()
-    assert not ok and "pip install 'losing-dimensions[digits]'" in why
+    assert not ok and "pip install '.[digits]'" in why
     sidecar = run_experiment("digits", "tiny", tmp_path)
     assert sidecar["skipped"] == why and sidecar["figures"] == []
     with pytest.raises(ValueError, match="digits extra"):

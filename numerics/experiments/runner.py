@@ -146,7 +146,7 @@ def _run_dask(todo, finish, *, jobs, address, show_progress):
         from dask.distributed import Client, LocalCluster, as_completed as dask_completed
     except ImportError:
         raise ValueError("scheduler 'dask' needs the distributed extra: "
-                         "pip install 'losing-dimensions[distributed]'") from None
+                         "pip install '.[distributed]' in the source folder") from None
     if not todo:
         return
     cluster = None
