@@ -10,6 +10,7 @@ from numerics.data import random_rotation, sample_gaussian_manifold
 from numerics.empirical_score import EmpiricalScore
 from theory.processes import get_process
 from theory.spectrum import parse_spectrum
+from tests.conftest import central_difference_jacobian
 
 
 def brute_force(train, x, t, process):
@@ -111,13 +112,8 @@ def test_analytic_jacobian_matches_finite_differences(small_set, process):
     train, x = small_set
     model = EmpiricalScore(train, process)
     t = 0.05
-    h = 1e-5
     jac = model.jacobian(x, t)
-    fd = np.empty_like(jac)
-    for j in range(4):
-        step = np.zeros(4)
-        step[j] = h
-        fd[:, :, j] = (model.score(x + step, t) - model.score(x - step, t)) / (2 * h)
+    fd = central_difference_jacobian(model.score, x, t, h=1e-5)
     # Central differences: truncation O(h^2 |d^3 s|) plus rounding
     # O(eps |s| / h) ~ 1e-16 * 1e2 / 1e-5 = 1e-9; 1e-6 of the largest entry
     # leaves room for both at this t (Delta ~ 0.05, |d^3 s| ~ 1/Delta^3).

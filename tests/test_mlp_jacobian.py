@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from numerics.mlp import MLPConfig, ScoreModel, init_params
+from tests.conftest import central_difference_jacobian
 
 
 def _model(process):
@@ -23,12 +24,7 @@ def test_jacobian_matches_central_differences(process):
     t = np.array([0.02, 0.5, 3.0])
     jac = model.jacobian(x, t)
     assert jac.shape == (3, 4, 4)
-    h = 1e-5
-    numeric = np.empty_like(jac)
-    for j in range(4):
-        step = np.zeros(4)
-        step[j] = h
-        numeric[:, :, j] = (model.score(x + step, t) - model.score(x - step, t)) / (2 * h)
+    numeric = central_difference_jacobian(model.score, x, t, h=1e-5)
     # Central differences carry O(h^2) ~ 1e-10 truncation (relative to the
     # third derivative) and O(1e-16 / h) ~ 1e-11 rounding: 1e-7 is loose.
     scale = np.abs(jac).max()

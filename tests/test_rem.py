@@ -205,17 +205,23 @@ def test_entropy_vanishes_at_collapse_time(process, spec_text, n):
     assert abs(float(entropy(t_c, spec, n, process))) < 1e-12
 
 
+def _mp_reference_collapse_time(spec, n, process, log_bracket):
+    # Independent route: mpmath root (illinois, 30 digits) of the closed-form
+    # s(t) = ln N - sum_i phi_i(t) in log t, within log_bracket.
+    with mpmath.workdps(30):
+        ell = mpmath.log(n)
+        root = mpmath.findroot(lambda u: _mp_total_phi(mpmath.exp(u), spec, process) - ell,
+                               tuple(mpmath.mpf(b) for b in log_bracket), solver="illinois")
+        return float(mpmath.exp(root))
+
+
 @pytest.mark.parametrize("process", PROCESSES)
 @pytest.mark.parametrize("spec_text", ["1:2,0.09:5,1e-4:23", "3:1,0.01:4,0:2", "2:7"])
 def test_collapse_time_against_independent_root(process, spec_text):
     # Independent route: mpmath root of the closed-form s(t) in log t at 30 digits.
     spec = parse_spectrum(spec_text)
     for n in (2, 37, 1000, 1e6):
-        with mpmath.workdps(30):
-            ell = mpmath.log(n)
-            root = mpmath.findroot(lambda u: _mp_total_phi(mpmath.exp(u), spec, process) - ell,
-                                   (mpmath.mpf(-40), mpmath.mpf(10)), solver="illinois")
-            ref = float(mpmath.exp(root))
+        ref = _mp_reference_collapse_time(spec, n, process, (-40, 10))
         # float64 root finding on a smooth monotone function: rel 1e-12
         assert float(collapse_time(spec, n, process)) == pytest.approx(ref, rel=1e-12)
 
@@ -270,11 +276,7 @@ def test_collapse_time_nearly_equal_variances(process):
     # Reference: mpmath root of the closed-form s(t) (independent route).
     spec = Spectrum((1.0, 0.9999999999999994), (23, 23))
     n = 133.90019216636284
-    with mpmath.workdps(30):
-        ell = mpmath.log(n)
-        root = mpmath.findroot(lambda u: _mp_total_phi(mpmath.exp(u), spec, process) - ell,
-                               (mpmath.mpf(-10), mpmath.mpf(5)), solver="illinois")
-        ref = float(mpmath.exp(root))
+    ref = _mp_reference_collapse_time(spec, n, process, (-10, 5))
     assert float(collapse_time(spec, n, process)) == pytest.approx(ref, rel=1e-12)
 
 
