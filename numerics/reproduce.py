@@ -88,7 +88,7 @@ def render_report(sidecars, preset) -> str:
         lines += ["## Which subspace is lost first", "",
                   "| model | lost first | at | source |", "|---|---|---|---|"]
         for entry in lost_first:
-            subspace = entry["subspace"] or "none lost on the measured grid"
+            subspace = entry["subspace"] or "no loss time measured"
             at = entry["at"] or "—"
             lines.append(f"| {entry['model']} | {subspace} | {at} | {entry.get('source', '')} |")
         lines.append("")

@@ -148,9 +148,15 @@ def report(data) -> dict:
                 if key == "mlp":
                     # the network's own reasons, one per subspace (e.g. "not lost
                     # at any measurable time (1e-05 to 0.01)")
-                    notes = {note for j, n in enumerate(ns) if lo <= n <= hi
-                             for note in loss["mlp_note"][j]}
-                    why = "per subspace: " + "; ".join(sorted(notes))
+                    groups = {}
+                    for j, n in enumerate(ns):
+                        if lo <= n <= hi:
+                            for k, note in enumerate(loss["mlp_note"][j]):
+                                if note:
+                                    groups.setdefault((k, note), []).append(str(n))
+                    why = "per subspace: " + "; ".join(
+                        f"{_subspace_name(data, k)} {note} (N = {', '.join(group)})"
+                        for (k, note), group in sorted(groups.items()))
                 lost_first.append({"model": model, "subspace": None,
                                    "at": f"{_range_text(lo, hi)}: no loss time measured ({why})",
                                    "source": source})
