@@ -73,8 +73,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
+from .crossing import largest_crossing
 from .data import as_generator
 from .empirical_score import EmpiricalScore
 from .samplers import noised_training_points
@@ -270,12 +270,6 @@ def excess_entropy_collapse_time(model, times=None, n=256, rng=None, *, process=
         else np.full(times.size, np.nan)
     curve = ExcessEntropy(times=times, f=f, stderr=stderr, alpha=alpha, dim=model.dim,
                           n_train=model.n_train, estimator=estimator)
-    found = math.nan
-    above = f >= level
-    for i in range(times.size - 2, -1, -1):
-        if above[i + 1] and not above[i]:
-            def gap(log_t):
-                return float(per_point(math.exp(log_t)).mean()) - level
-            found = math.exp(brentq(gap, math.log(times[i]), math.log(times[i + 1]), xtol=xtol))
-            break
+    found = largest_crossing(times, f, level, lambda t: float(per_point(t).mean()),
+                             rising=True, xtol=xtol)
     return ExcessEntropyCollapse(time=found, level=level, curve=curve)

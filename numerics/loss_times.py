@@ -13,17 +13,18 @@ it falls towards 0.
 ``y`` and noises ``z`` at every time, ``x = a_t y + sqrt(Delta_t) z``), so the
 median ratio is a deterministic function of ``t``; the loss time is its
 largest crossing of the threshold, bracketed on a log grid and refined by
-:func:`scipy.optimize.brentq` in ``log t``.
+:func:`scipy.optimize.brentq` in ``log t``
+(:func:`numerics.crossing.largest_crossing`).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import brentq
 
 import theory
 from theory.spectrum import Spectrum
 
+from .crossing import largest_crossing
 from .data import as_generator, sample_gaussian_manifold
 
 __all__ = ["LOSS_THRESHOLD", "LOSS_GRID", "reference_variances", "posterior_variance_ratio",
@@ -115,10 +116,6 @@ def measure_loss_times(model, spectrum: Spectrum, *, grid=None, batch: int = 256
     curve = np.array([ratio(t) for t in grid])
     found = np.full(curve.shape[1], np.nan)
     for k in range(curve.shape[1]):
-        below = curve[:, k] < threshold
-        for i in range(grid.size - 2, -1, -1):
-            if below[i] and not below[i + 1]:
-                found[k] = np.exp(brentq(lambda u: ratio(np.exp(u))[k] - threshold,
-                                         np.log(grid[i]), np.log(grid[i + 1]), xtol=1e-6))
-                break
+        found[k] = largest_crossing(grid, curve[:, k], threshold, lambda t, k=k: ratio(t)[k],
+                                    rising=True)
     return found, curve

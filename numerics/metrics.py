@@ -21,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 from .checks import check_points
+from .crossing import largest_crossing
 from .data import as_generator
 from .samplers import noised_training_points
 
@@ -239,13 +239,9 @@ def measured_collapse_time(model, times=None, n=256, rng=None, *, level=0.5,
     columns = curve[:, None] if curve.ndim == 1 else curve
     found = np.full(columns.shape[1], np.nan)
     for k in range(columns.shape[1]):
-        above = columns[:, k] >= level
-        # Scan down from the largest time: first interval below -> at/above.
-        for i in range(times.size - 2, -1, -1):
-            if above[i] and not above[i + 1]:
-                def gap(log_t, k=k):
-                    return np.atleast_1d(median_own(np.exp(log_t)))[k] - level
-                found[k] = np.exp(brentq(gap, np.log(times[i]), np.log(times[i + 1]), xtol=xtol))
-                break
+        # the own weight falls as t grows: at/above the level below the crossing
+        found[k] = largest_crossing(times, columns[:, k], level,
+                                    lambda t, k=k: np.atleast_1d(median_own(t))[k],
+                                    rising=False, xtol=xtol)
     time = float(found[0]) if curve.ndim == 1 else found
     return CollapseMeasurement(time=time, times=times, median_own_weight=curve, level=float(level))
