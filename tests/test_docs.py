@@ -138,5 +138,10 @@ def test_lostdim_block_runs_the_command():
 def test_every_page_expands(page):
     # Runs each page's build-time code (worked examples, commands, small
     # simulations) without Sphinx, so an API change that breaks a page fails here.
-    derived.expand_source((DOCS / page).read_text(encoding="utf-8"))
+    source = (DOCS / page).read_text(encoding="utf-8")
+    expanded = derived.expand_source(source)
+    # every build-time block was replaced by its output
+    for directive in ("{derived}", "{evaluated}", "{lostdim}", "{lostdim-help}"):
+        assert f"```{directive}" not in expanded, (page, directive)
+    assert expanded.strip()
 
